@@ -43,6 +43,5 @@ if [ ! -f "$build_dir/build.ninja" ]; then
     -DCMAKE_PREFIX_PATH="$torch_prefix" -DCTD_PYTHON="$venv/bin/python" \
     ${CTD_CMAKE_ARGS:-} >/dev/null
 fi
-echo "[setup] building"
-cmake --build "$build_dir" -- -j"$(nproc)" | grep -v '^\[' || true
-test "${PIPESTATUS[0]}" -eq 0
+echo "[setup] building $build_dir"
+cmake --build "$build_dir" -- -j"$(nproc)"

@@ -21,7 +21,8 @@ struct TensorInfo {
     std::uint64_t end = 0;
 };
 
-// One memory-mapped .safetensors file.
+// One memory-mapped .safetensors file, validated whole at open(). The mapping is read-only and
+// private; like any mmap reader, it assumes no other process truncates the file while it is open.
 class SafetensorsFile {
 public:
     static std::shared_ptr<SafetensorsFile> open(const std::filesystem::path& path);
@@ -51,14 +52,14 @@ private:
 
 // The weights of a model folder: `model.safetensors`, or shards listed in
 // `model.safetensors.index.json` (shard names may not escape the folder). A folder holding only
-// pickle checkpoints (*.bin, *.pt, *.pth) is refused with a message explaining why.
+// pickle checkpoints (*.bin, *.pt, *.pth, *.pkl, *.ckpt) is refused with a message explaining why.
 class SafetensorsArchive {
 public:
     static SafetensorsArchive openFolder(const std::filesystem::path& folder,
                                          const std::string& baseName = "model");
     static SafetensorsArchive openFile(const std::filesystem::path& file);
 
-    std::vector<std::string> names() const;  // sorted, all shards
+    std::vector<std::string> names() const;  // sorted; for shards, the tensors the index lists
     bool contains(const std::string& name) const;
     const TensorInfo& info(const std::string& name) const;
     at::Tensor load(const std::string& name) const;
