@@ -17,5 +17,11 @@ void registerModelCommands(CLI::App& app, GlobalOptions& options);
 void registerGenerateCommand(CLI::App& app, GlobalOptions& options);
 void registerWorldCommands(CLI::App& app, GlobalOptions& options);
 void registerDataCommands(CLI::App& app, GlobalOptions& options);
+void registerMetricCommands(CLI::App& app, GlobalOptions& options);
+void registerEvalCommands(CLI::App& app, GlobalOptions& options);
+void registerMixCommands(CLI::App& app, GlobalOptions& options);
+void registerTrainCommands(CLI::App& app, GlobalOptions& options);
+// Adds `world pretrain`; call after registerWorldCommands.
+void registerPretrainCommand(CLI::App& app, GlobalOptions& options);
 
 }  // namespace ctd::cli

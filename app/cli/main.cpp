@@ -18,6 +18,11 @@ int main(int argc, char** argv) {
     ctd::cli::registerGenerateCommand(app, options);
     ctd::cli::registerWorldCommands(app, options);
     ctd::cli::registerDataCommands(app, options);
+    ctd::cli::registerMetricCommands(app, options);
+    ctd::cli::registerEvalCommands(app, options);
+    ctd::cli::registerMixCommands(app, options);
+    ctd::cli::registerTrainCommands(app, options);
+    ctd::cli::registerPretrainCommand(app, options);
 
     try {
         app.parse(argc, argv);
@@ -31,6 +36,8 @@ int main(int argc, char** argv) {
         }
     } catch (const CLI::ParseError& error) {
         return app.exit(error);
+    } catch (const CLI::RuntimeError& error) {
+        return error.get_exit_code();  // the command already reported (e.g. a cancelled run: 3)
     } catch (const std::exception& error) {
         std::cerr << "ctd: error: " << error.what() << "\n";
         return 1;

@@ -1,13 +1,24 @@
-// `ctd-workbench`: the GUI. Headless modes (--screenshot) render with the offscreen platform.
+// `ctd-workbench`: the GUI. Headless modes render with the offscreen platform:
+//   ctd-workbench --screenshot PAGE OUT.png [--db DB]
+//   ctd-workbench --export-figures DB OUTDIR
+#include "ui/figures/figure_export.h"
 #include "ui/main_window.h"
+#include "ui/recent_databases.h"
+#include "ui/screenshot.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QPixmap>
+#include <QMessageBox>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+namespace {
+
+void printError(const QString& message) { std::fprintf(stderr, "ctd-workbench: %s\n", qPrintable(message)); }
+
+}  // namespace
 
 int main(int argc, char** argv) {
     bool headless = false;
@@ -20,31 +31,51 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationName("ctd");
     QApplication::setApplicationName("ctd-workbench");
     QCommandLineParser parser;
+    parser.setApplicationDescription("Cross-Task Defense Workbench");
     parser.addHelpOption();
-    parser.addOption({"screenshot", "Render PAGE to a PNG file and exit.", "PAGE"});
-    parser.addPositionalArgument("out", "Output file for --screenshot.");
+    parser.addOption({"db", "Open the project database DB.", "DB"});
+    parser.addOption({"screenshot", "Render PAGE (" + ctd::ui::MainWindow::pageIds().join(", ") +
+                                        ") to a PNG file and exit.", "PAGE"});
+    parser.addOption({"export-figures", "Export every figure of DB as PNG and SVG with its CSV into OUTDIR and exit.",
+                      "DB"});
+    parser.addPositionalArgument("output", "OUT.png for --screenshot, OUTDIR for --export-figures.");
     parser.process(application);
+    const QStringList positional = parser.positionalArguments();
 
-    ctd::ui::MainWindow window;
+    if (parser.isSet("export-figures")) {
+        if (positional.size() != 1) {
+            printError("usage: ctd-workbench --export-figures DB OUTDIR");
+            return 2;
+        }
+        QStringList written;
+        QString error;
+        if (!ctd::ui::exportFigures(parser.value("export-figures"), positional.first(), {}, &written, &error)) {
+            printError(error);
+            return 1;
+        }
+        for (const QString& file : written) std::printf("%s\n", qPrintable(file));
+        return 0;
+    }
     if (parser.isSet("screenshot")) {
-        const QString page = parser.value("screenshot");
-        if (parser.positionalArguments().isEmpty()) {
-            std::fprintf(stderr, "ctd-workbench: --screenshot needs an output file\n");
+        if (positional.size() != 1) {
+            printError("usage: ctd-workbench --screenshot PAGE OUT.png [--db DB]");
             return 2;
         }
-        if (!window.showPage(page)) {
-            std::fprintf(stderr, "ctd-workbench: unknown page '%s' (expected one of: %s)\n",
-                         qPrintable(page), qPrintable(ctd::ui::MainWindow::pageIds().join(", ")));
-            return 2;
-        }
-        window.show();
-        QApplication::processEvents();
-        if (!window.grab().save(parser.positionalArguments().first())) {
-            std::fprintf(stderr, "ctd-workbench: cannot write %s\n", qPrintable(parser.positionalArguments().first()));
+        QString error;
+        if (!ctd::ui::renderScreenshot(parser.value("screenshot"), positional.first(), parser.value("db"), &error)) {
+            printError(error);
             return 1;
         }
         return 0;
     }
+
+    ctd::ui::MainWindow window;
+    const QString database = parser.isSet("db") ? parser.value("db") : ctd::ui::RecentDatabases::last();
     window.show();
+    if (!database.isEmpty()) {
+        QString error;
+        if (!window.openDatabase(database, parser.isSet("db"), &error))
+            QMessageBox::warning(&window, "Cannot open the database", error);
+    }
     return application.exec();
 }

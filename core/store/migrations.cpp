@@ -38,11 +38,127 @@ CREATE TABLE records (
 CREATE INDEX records_by_task ON records (dataset_id, task);
 )sql";
 
+// Training runs, their metric curves, evaluations, every generated response and every score.
+constexpr std::string_view kRunsAndResults = R"sql(
+CREATE TABLE runs (
+    id               INTEGER PRIMARY KEY,
+    name             TEXT NOT NULL,
+    kind             TEXT NOT NULL CHECK (kind IN ('train', 'base', 'imported')),
+    state            TEXT NOT NULL CHECK (state IN ('pending', 'running', 'completed', 'cancelled', 'failed')),
+    model_family     TEXT NOT NULL DEFAULT '',
+    base_model       TEXT NOT NULL DEFAULT '',
+    base_model_hash  TEXT NOT NULL DEFAULT '',
+    template         TEXT NOT NULL DEFAULT '',
+    defended_task    TEXT NOT NULL DEFAULT '',
+    defense_count    INTEGER NOT NULL DEFAULT 0,
+    loss_type        TEXT NOT NULL DEFAULT '',
+    seed             INTEGER NOT NULL DEFAULT 0,
+    mixture_hash     TEXT NOT NULL DEFAULT '',
+    spec_json        TEXT NOT NULL DEFAULT '{}',
+    provenance_json  TEXT NOT NULL DEFAULT '{}',
+    output_dir       TEXT NOT NULL DEFAULT '',
+    adapter_dir      TEXT NOT NULL DEFAULT '',
+    last_checkpoint  TEXT NOT NULL DEFAULT '',
+    steps_done       INTEGER NOT NULL DEFAULT 0,
+    total_steps      INTEGER NOT NULL DEFAULT 0,
+    message          TEXT NOT NULL DEFAULT '',
+    cell_hash        TEXT,
+    created_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),
+    updated_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now'))
+);
+CREATE INDEX runs_by_cell ON runs (cell_hash);
+CREATE TABLE run_metrics (
+    run_id            INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step              INTEGER NOT NULL,
+    loss              REAL NOT NULL,
+    learning_rate     REAL NOT NULL DEFAULT 0,
+    grad_norm         REAL NOT NULL DEFAULT 0,
+    tokens_per_second REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, step)
+);
+CREATE TABLE evaluations (
+    id            INTEGER PRIMARY KEY,
+    run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    suite         TEXT NOT NULL,
+    settings_json TEXT NOT NULL DEFAULT '{}',
+    state         TEXT NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'completed', 'cancelled', 'failed')),
+    created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now'))
+);
+CREATE TABLE responses (
+    id            INTEGER PRIMARY KEY,
+    evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+    item_key      TEXT NOT NULL,
+    task          TEXT NOT NULL,
+    harmful       INTEGER NOT NULL CHECK (harmful IN (0, 1)),
+    document      TEXT NOT NULL DEFAULT '',
+    prompt        TEXT NOT NULL,
+    reference     TEXT NOT NULL DEFAULT '',
+    response      TEXT NOT NULL,
+    new_tokens    INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (evaluation_id, item_key)
+);
+CREATE INDEX responses_by_task ON responses (evaluation_id, task, harmful);
+CREATE TABLE scores (
+    response_id    INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+    scorer         TEXT NOT NULL,
+    scorer_version TEXT NOT NULL,
+    metric         TEXT NOT NULL,
+    value          REAL NOT NULL,
+    detail         TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (response_id, scorer, scorer_version, metric)
+);
+)sql";
+
+// Evaluation suites (named item sets), evaluation bookkeeping for resume and provenance, and the
+// definitions of the scorers whose names and versions the scores table carries.
+constexpr std::string_view kSuitesAndScorers = R"sql(
+CREATE TABLE suites (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    description  TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL,
+    item_count   INTEGER NOT NULL DEFAULT 0,
+    sources_json TEXT NOT NULL DEFAULT '[]',
+    created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now'))
+);
+CREATE TABLE suite_items (
+    suite_id    INTEGER NOT NULL REFERENCES suites(id) ON DELETE CASCADE,
+    idx         INTEGER NOT NULL,
+    item_key    TEXT NOT NULL,
+    task        TEXT NOT NULL,
+    harmful     INTEGER NOT NULL CHECK (harmful IN (0, 1)),
+    document    TEXT NOT NULL DEFAULT '',
+    instruction TEXT NOT NULL,
+    input       TEXT NOT NULL DEFAULT '',
+    reference   TEXT,
+    PRIMARY KEY (suite_id, idx),
+    UNIQUE (suite_id, item_key)
+);
+ALTER TABLE evaluations ADD COLUMN settings_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE evaluations ADD COLUMN message TEXT NOT NULL DEFAULT '';
+ALTER TABLE evaluations ADD COLUMN generation_seconds REAL NOT NULL DEFAULT 0;
+ALTER TABLE evaluations ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE responses ADD COLUMN prompt_tokens INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX evaluations_by_run ON evaluations (run_id, suite, settings_hash);
+CREATE INDEX scores_by_scorer ON scores (scorer, scorer_version, metric);
+CREATE TABLE scorers (
+    name            TEXT NOT NULL,
+    version         TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('refusal', 'utility')),
+    content_hash    TEXT NOT NULL,
+    definition_json TEXT NOT NULL DEFAULT '{}',
+    created_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),
+    PRIMARY KEY (name, version)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> list{
         {1, "datasets and records", kDatasetsAndRecords},
+        {2, "runs, metrics, evaluations, responses and scores", kRunsAndResults},
+        {3, "evaluation suites, evaluation bookkeeping and scorer definitions", kSuitesAndScorers},
     };
     return list;
 }

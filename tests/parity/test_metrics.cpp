@@ -168,7 +168,8 @@ TEST(MetricParity, CorpusBleuMatchesSacrebleu) {
         if (!corpus.at("smooth_value").is_null()) options.smoothValue = corpus.at("smooth_value").get<double>();
         options.effectiveOrder = corpus.at("effective_order").get<bool>();
         const BleuScore score = corpusBleu(predictions, references, options);
-        const std::string label = corpus.at("subset").get<std::string>() + "/" + corpus.at("setting").get<std::string>();
+        const std::string label =
+            corpus.at("subset").get<std::string>() + "/" + corpus.at("setting").get<std::string>();
         expectBleu(score, corpus, label, method != "add-k");
         ++checked;
     }

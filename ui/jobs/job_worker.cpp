@@ -1,0 +1,94 @@
+// Runs JobTasks on the worker thread; exceptions from core become a failed result with the
+// core's message, so a bad file or a NaN loss shows on the run instead of crashing the UI.
+#include "ui/jobs/job_worker.h"
+
+#include "ui/jobs/job_task.h"
+
+#include <QElapsedTimer>
+#include <QThread>
+
+#include <exception>
+#include <new>
+
+namespace ctd::ui {
+
+namespace {
+
+// The context a task sees: stop flag, throttled progress and messages.
+class ThrottledContext : public JobContext {
+public:
+    ThrottledContext(JobWorker& worker, int jobId, const std::atomic<bool>* stopFlag)
+        : m_worker(worker), m_jobId(jobId), m_stopFlag(stopFlag) {
+        m_sinceEmit.start();
+    }
+
+    bool stopRequested() const override {
+        return (m_stopFlag && m_stopFlag->load()) || QThread::currentThread()->isInterruptionRequested();
+    }
+    const std::atomic<bool>* stopFlag() const override { return m_stopFlag; }
+
+    void progress(const ProgressSample& sample) override {
+        m_latest.jobId = m_jobId;
+        m_latest.step = sample.step;
+        m_latest.totalSteps = sample.totalSteps;
+        m_latest.epoch = sample.epoch;
+        m_latest.learningRate = sample.learningRate;
+        m_latest.tokensPerSecond = sample.tokensPerSecond;
+        m_latest.etaSeconds = sample.etaSeconds;
+        m_latest.cellsDone = sample.cellsDone;
+        m_latest.cellsTotal = sample.cellsTotal;
+        if (sample.hasLoss) {
+            m_latest.loss = sample.loss;
+            m_latest.lossPoints.append(QPointF(double(sample.step), sample.loss));
+        }
+        m_pending = true;
+        const bool last = sample.totalSteps > 0 && sample.step >= sample.totalSteps;
+        if (last || m_sinceEmit.elapsed() >= JobWorker::kProgressIntervalMs) flush();
+    }
+
+    void message(const QString& text) override { Q_EMIT m_worker.message(m_jobId, text); }
+    void runStarted(qint64 runId) override { Q_EMIT m_worker.runStarted(m_jobId, runId); }
+
+    void flush() {
+        if (!m_pending) return;
+        Q_EMIT m_worker.progress(m_latest);
+        m_latest.lossPoints.clear();
+        m_pending = false;
+        m_sinceEmit.restart();
+    }
+
+private:
+    JobWorker& m_worker;
+    int m_jobId;
+    const std::atomic<bool>* m_stopFlag;
+    JobProgress m_latest;
+    bool m_pending = false;
+    QElapsedTimer m_sinceEmit;
+};
+
+}  // namespace
+
+JobWorker::JobWorker(const std::atomic<bool>* stopFlag, QObject* parent) : QObject(parent), m_stopFlag(stopFlag) {}
+
+void JobWorker::execute(int jobId, std::shared_ptr<JobTask> task) {
+    ThrottledContext context(*this, jobId, m_stopFlag);
+    JobResult result;
+    try {
+        result = task->run(context);
+    } catch (const std::bad_alloc&) {
+        result.state = "failed";
+        result.message = "out of memory";
+    } catch (const std::exception& error) {
+        result.state = "failed";
+        result.message = QString::fromStdString(error.what());
+    } catch (...) {
+        result.state = "failed";
+        result.message = "unknown error";
+    }
+    context.flush();
+    result.jobId = jobId;
+    if (result.state.isEmpty()) result.state = "failed";
+    Q_EMIT finished(result);
+}
+
+}  // namespace ctd::ui
