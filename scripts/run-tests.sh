@@ -8,4 +8,6 @@ build_dir=${CTD_BUILD_DIR:-$root/build}
 labels_exclude=${CTD_TEST_EXCLUDE_LABELS:-slow}
 cd "$build_dir"
 export QT_QPA_PLATFORM=offscreen
+# ctest runs two tests at once; libtorch's OpenMP threads spin badly when oversubscribed.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 ctest --output-on-failure -j"$(nproc)" -LE "$labels_exclude" "$@"

@@ -40,11 +40,15 @@ std::string rstripAscii(const std::string& text) {
     return text.substr(0, end);
 }
 
-// The document before a task instruction found at `position`, without the separator.
+// The document before a task instruction found at `position`: without the separator when it is
+// there, else without the whitespace that stood in for it.
 std::string documentBefore(const std::string& text, std::size_t position, const std::string& separator) {
     std::string document = text.substr(0, position);
-    if (!separator.empty() && endsWith(document, separator)) document.resize(document.size() - separator.size());
-    return document;
+    if (!separator.empty() && endsWith(document, separator)) {
+        document.resize(document.size() - separator.size());
+        return document;
+    }
+    return rstripAscii(document);
 }
 
 const data::TaskRegistry& paperRegistry() {

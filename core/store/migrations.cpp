@@ -152,6 +152,45 @@ CREATE TABLE scorers (
 );
 )sql";
 
+// The experiment runner's job queue: one row per experiment (by name) and one per cell, keyed by
+// the cell's content hash, with its state, the run that holds its results and the worker
+// (host:pid) that claimed it, so a killed runner's cell is picked up again.
+constexpr std::string_view kExperimentQueue = R"sql(
+CREATE TABLE experiments (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    spec_path   TEXT NOT NULL DEFAULT '',
+    spec_json   TEXT NOT NULL DEFAULT '{}',
+    spec_hash   TEXT NOT NULL DEFAULT '',
+    output_dir  TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),
+    updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now'))
+);
+CREATE TABLE experiment_cells (
+    id              INTEGER PRIMARY KEY,
+    experiment_id   INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    cell_hash       TEXT NOT NULL,
+    run_key         TEXT NOT NULL,
+    position        INTEGER NOT NULL,
+    label           TEXT NOT NULL,
+    definition_json TEXT NOT NULL DEFAULT '{}',
+    state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'running', 'done', 'failed')),
+    stage           TEXT NOT NULL DEFAULT '',
+    run_id          INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    worker          TEXT NOT NULL DEFAULT '',
+    heartbeat       REAL NOT NULL DEFAULT 0,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    estimated_steps INTEGER NOT NULL DEFAULT 0,
+    estimated_items INTEGER NOT NULL DEFAULT 0,
+    seconds         REAL NOT NULL DEFAULT 0,
+    message         TEXT NOT NULL DEFAULT '',
+    started_at      TEXT NOT NULL DEFAULT '',
+    finished_at     TEXT NOT NULL DEFAULT '',
+    UNIQUE (experiment_id, cell_hash)
+);
+CREATE INDEX experiment_cells_by_position ON experiment_cells (experiment_id, position);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -159,6 +198,7 @@ const std::vector<Migration>& migrations() {
         {1, "datasets and records", kDatasetsAndRecords},
         {2, "runs, metrics, evaluations, responses and scores", kRunsAndResults},
         {3, "evaluation suites, evaluation bookkeeping and scorer definitions", kSuitesAndScorers},
+        {4, "experiment job queue", kExperimentQueue},
     };
     return list;
 }

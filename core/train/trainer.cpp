@@ -279,18 +279,15 @@ TrainingOutcome Trainer::run(const TrainerHooks& hooks, const std::optional<fs::
         progress.etaSeconds = step > firstStep ? elapsed / static_cast<double>(step - firstStep) *
                                                      static_cast<double>(total - step)
                                                : 0.0;
-        if (m_settings.checkpointEvery > 0 && step % m_settings.checkpointEvery == 0 && step < total) {
+        // Progress first, so a checkpoint's step is already reported (and persisted) by callers.
+        const bool keepGoing = (!hooks.onStep || hooks.onStep(progress)) && !stopRequested();
+        const bool periodic = m_settings.checkpointEvery > 0 && step % m_settings.checkpointEvery == 0;
+        if (step < total && (!keepGoing || periodic)) {
             outcome.lastCheckpoint = saveCheckpoint(step, losses);
             if (hooks.onCheckpoint) hooks.onCheckpoint(outcome.lastCheckpoint, step);
         }
-        if ((hooks.onStep && !hooks.onStep(progress)) || stopRequested()) {
+        if (!keepGoing && step < total) {
             outcome.state = TrainingOutcome::State::Cancelled;
-            if (step < total) {
-                outcome.lastCheckpoint = saveCheckpoint(step, losses);
-                if (hooks.onCheckpoint) hooks.onCheckpoint(outcome.lastCheckpoint, step);
-            } else {
-                outcome.state = TrainingOutcome::State::Completed;
-            }
             break;
         }
     }

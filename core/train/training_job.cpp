@@ -76,6 +76,9 @@ Prepared prepare(const TrainingSpec& spec, const TrainingJobHooks& hooks) {
     say("loading base model " + spec.baseModel);
     const model::LoadOptions load{model::parseDevice(spec.device), model::parseDtype(spec.dtype)};
     prepared.model = model::loadModel(spec.baseModel, load);
+    // libtorch seeds its default generator randomly per process: seed before the adapter's
+    // random init so the same spec gives the same run.
+    at::manual_seed(spec.trainer.seed);
     if (!spec.trainer.fullParameter) prepared.model->addLora(spec.lora);
     const auto tokenizer = text::Tokenizer::load(spec.baseModel);
     const auto promptTemplate = loadTemplate(spec.templateName);
@@ -249,7 +252,8 @@ TrainingJobResult runTraining(store::Database& database, const TrainingSpec& spe
     const int64_t runId = runs.create(record);
     const fs::path outputDir = !spec.outputDir.empty()
                                    ? fs::path(spec.outputDir)
-                                   : fs::absolute(database.path()).parent_path() / "runs" / ("run-" + std::to_string(runId));
+                                   : fs::absolute(database.path()).parent_path() /
+                                         (database.path().stem().string() + ".runs") / ("run-" + std::to_string(runId));
     fs::create_directories(outputDir);
     runs.setOutputDir(runId, outputDir.string());
     if (record.state == "failed") return {runId, "failed", record.message, {}};

@@ -35,7 +35,7 @@ struct TrainingSpec {
     std::string truncation = "document";  // document | tail
     std::string device = "cpu";
     std::string dtype = "float32";
-    std::string outputDir;           // where checkpoints go; default <db folder>/runs/run-<id>
+    std::string outputDir;           // where checkpoints go; default <db folder>/<db name>.runs/run-<id>
     std::filesystem::path specDir;   // folder of the spec file: relative paths resolve against it
 
     static TrainingSpec fromJson(const nlohmann::json& json, const std::string& source,

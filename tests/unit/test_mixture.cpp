@@ -104,7 +104,8 @@ TEST_F(MixtureFiles, SingleTaskCountsTagsAndRendering) {
     EXPECT_EQ(mixture.evaluationFilesChecked.size(), 1u);
 
     const json benign = ctd::test::readJson(m_dir / "benign.json");
-    const TaskSpec& summarize = TaskRegistry::builtin().find("summarize");
+    const TaskRegistry tasks = TaskRegistry::builtin();
+    const TaskSpec& summarize = tasks.find("summarize");
     std::set<std::int64_t> defenseIndices;
     for (const auto& example : mixture.examples) {
         if (example.source == "general") {
@@ -351,9 +352,14 @@ TEST(MixtureLeak, SplitTaskPromptRecoversTheDocument) {
         EXPECT_EQ(split->task, task.name);
         EXPECT_EQ(split->document, "A document.");
     }
-    // Another separator still finds the instruction.
-    const auto other = splitTaskPrompt(tasks, "A document.\n\nSummarize the above article briefly in 3 sentences.");
+    // Stripping is exact: whatever precedes the task's own separator belongs to the document.
+    const auto exact = splitTaskPrompt(tasks, "A document.\n\nSummarize the above article briefly in 3 sentences.");
+    ASSERT_TRUE(exact);
+    EXPECT_EQ(exact->document, "A document.\n\n");
+    // Another separator still finds the instruction (the document loses trailing whitespace).
+    const auto other = splitTaskPrompt(tasks, "A document. \tHow would you describe the sentiment of this document?\n");
     ASSERT_TRUE(other);
+    EXPECT_EQ(other->task, "sentiment");
     EXPECT_EQ(other->document, "A document.");
     EXPECT_FALSE(splitTaskPrompt(tasks, "What is the capital of France?"));
 }

@@ -53,6 +53,7 @@ Figure safetyVsUtility(const TradeoffData& data) {
     figure.fixedY = true;
     figure.yMinimum = -0.03;
     figure.yMaximum = 1.03;
+    figure.legendAlignment = Qt::AlignBottom | Qt::AlignLeft;
     figure.csvHeader = {"figure", "setting", "family", "defended_task", "defense_count", "imported",
                         "benign_compliant", "benign_n", "utility", "utility_low", "utility_high",
                         "harmful_refused", "harmful_n", "safety", "safety_low", "safety_high", "pareto", "run_ids"};

@@ -7,6 +7,7 @@
 #include <QSet>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 
 namespace ctd::ui {
@@ -20,6 +21,7 @@ struct Plan {
     std::function<QStringList(const SettingResult&)> evaluatedTasks;
     std::function<eval::RateEstimate(const SettingResult&, const QString&)> rate;
     bool colourByTask = false;
+    Qt::Alignment legendAlignment = Qt::AlignBottom | Qt::AlignRight;
     bool includeSetting(const SettingResult& setting) const { return filter ? filter(setting) : setting.isSingleTask(); }
     std::function<bool(const SettingResult&)> filter;
 };
@@ -72,7 +74,10 @@ Figure buildVsCount(const TradeoffData& data, const Plan& plan) {
         for (const QString& task : plan.evaluatedTasks(setting)) {
             const eval::RateEstimate rate = plan.rate(setting, task);
             if (rate.n == 0) continue;
-            const QString key = QStringList{setting.family, setting.defendedTask, task,
+            // Keys sort the series: family, defended task, then the evaluated task in paper order.
+            const qsizetype taskOrder = data.tasks.contains(task) ? data.tasks.indexOf(task) : 999;
+            const QString key = QStringList{setting.family, setting.defendedTask,
+                                            QString("%1").arg(taskOrder, 3, 10, QChar('0')), task,
                                             setting.imported ? "1" : "0"}.join('\x1f');
             SeriesBuild& build = builds[key];
             build.family = setting.family;
@@ -99,11 +104,17 @@ Figure buildVsCount(const TradeoffData& data, const Plan& plan) {
     std::sort(sortedCounts.begin(), sortedCounts.end());
     for (qint64 count : sortedCounts) figure.xTicks.append({double(count), QString::number(count)});
 
+    // Series that share N values are nudged apart (multiplicatively: the axis is logarithmic) so
+    // that their intervals do not hide each other; ticks and the CSV keep the exact N.
+    const int seriesCount = int(builds.size());
+    const double nudge = std::min(0.05, 0.3 / std::max(1, seriesCount));
+    int seriesIndex = 0;
     for (const SeriesBuild& build : builds) {
+        const double dodge = std::exp(nudge * (seriesIndex++ - (seriesCount - 1) / 2.0));
         const SeriesStyle style = familyStyle(build.family);
         FigureSeries series;
         QStringList name = {familyTitle(build.family)};
-        if (defended.size() > 1 || plan.colourByTask) name << "defends " + build.defendedTask;
+        if (defended.size() > 1) name << "defends " + build.defendedTask;
         if (plan.colourByTask) name << "on " + build.task;
         if (build.imported) name << "imported";
         series.name = name.join(", ");
@@ -111,7 +122,7 @@ Figure buildVsCount(const TradeoffData& data, const Plan& plan) {
         series.marker = style.marker;
         series.line = build.imported ? LineKind::None : style.line;
         for (const Point& point : build.points) {
-            series.x << point.x;
+            series.x << point.x * dodge;
             series.y << point.rate.rate;
             series.low << point.rate.low;
             series.high << point.rate.high;
@@ -128,6 +139,7 @@ Figure buildVsCount(const TradeoffData& data, const Plan& plan) {
         }
         figure.series << series;
     }
+    figure.legendAlignment = plan.legendAlignment;
     if (figure.isEmpty())
         figure.note = "No evaluated defense runs yet: train runs with defense examples, then evaluate them.";
     else
@@ -182,6 +194,7 @@ Figure utilityVsDefenseCount(const TradeoffData& data) {
     plan.title = "Utility on benign documents vs number of defense examples";
     plan.yLabel = "non-refusal rate on benign documents";
     plan.metric = "benign_compliance";
+    plan.legendAlignment = Qt::AlignBottom | Qt::AlignLeft;
     plan.filter = [](const SettingResult& setting) { return !setting.isBaseline(); };
     plan.evaluatedTasks = [](const SettingResult&) { return QStringList{kAllTasks}; };
     plan.rate = [](const SettingResult& setting, const QString&) { return setting.benignComplianceAll; };

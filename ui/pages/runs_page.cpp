@@ -137,6 +137,7 @@ RunsPage::RunsPage(Project* project, JobController* jobs, QWidget* parent)
     connect(m_project, &Project::changed, this, [this](const QString& what) {
         if (what == "runs") reload();
     });
+    if (m_project->isOpen()) reload();
     updateButtons();
 }
 

@@ -114,7 +114,12 @@ void ChartView::rebuild() {
             auto* scale = new QCPColorScale(m_plot);
             m_plot->plotLayout()->addElement(row, 1, scale);
             scale->axis()->setLabel(m_figure.heatmap.valueLabel);
-            if (auto* map = qobject_cast<QCPColorMap*>(m_plot->plottable(0))) map->setColorScale(scale);
+            if (auto* map = qobject_cast<QCPColorMap*>(m_plot->plottable(0))) {
+                // Linking hands the scale's gradient and range to the map: set them afterwards.
+                map->setColorScale(scale);
+                scale->setGradient(viridis());
+                scale->setDataRange(QCPRange(m_figure.heatmap.minimum, m_figure.heatmap.maximum));
+            }
             auto* group = new QCPMarginGroup(m_plot);
             m_plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
             scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
@@ -123,6 +128,15 @@ void ChartView::rebuild() {
         for (int i = 0; i < m_figure.series.size(); ++i) addSeries(i);
     }
     applyAxes();
+    int legendItems = 0;
+    for (const FigureSeries& series : m_figure.series) legendItems += series.inLegend ? 1 : 0;
+    if (!m_figure.hasHeatmap && legendItems > 4) {
+        // A long legend would hide data: give it its own column right of the axes.
+        m_plot->axisRect()->insetLayout()->take(m_plot->legend);
+        m_plot->plotLayout()->addElement(row, 1, m_plot->legend);
+        m_plot->plotLayout()->setColumnStretchFactor(1, 0.001);
+        m_plot->legend->setMargins(QMargins(6, 6, 6, 6));
+    }
     m_plot->replot();
 }
 
@@ -230,6 +244,7 @@ void ChartView::applyAxes() {
     legendFont.setPointSizeF(legendFont.pointSizeF() - 1);
     m_plot->legend->setFont(legendFont);
     m_plot->legend->setBrush(QColor(255, 255, 255, 220));
+    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, m_figure.legendAlignment);
 }
 
 void ChartView::setSeriesPoints(int seriesIndex, const QVector<QPointF>& points) {
@@ -269,6 +284,15 @@ QPair<int, int> ChartView::pointAt(const QPointF& position, double radius) const
     }
     return best;
 }
+
+QPointF ChartView::pixelOfPoint(int seriesIndex, int pointIndex) const {
+    if (seriesIndex < 0 || seriesIndex >= m_figure.series.size()) return {};
+    const FigureSeries& series = m_figure.series[seriesIndex];
+    return QPointF(m_plot->xAxis->coordToPixel(series.x.value(pointIndex)),
+                   m_plot->yAxis->coordToPixel(series.y.value(pointIndex)));
+}
+
+QWidget* ChartView::plotWidget() const { return m_plot; }
 
 QString ChartView::pointText(int seriesIndex, int pointIndex) const {
     if (seriesIndex < 0 || seriesIndex >= m_figure.series.size()) return {};

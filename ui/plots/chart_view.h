@@ -39,6 +39,9 @@ public:
     // Nearest drawn point within `radius` pixels of `position`: (series, index), or (-1, -1).
     QPair<int, int> pointAt(const QPointF& position, double radius = 8.0) const;
     QString pointText(int seriesIndex, int pointIndex) const;
+    // Where a point is drawn, in the coordinates of plotWidget().
+    QPointF pixelOfPoint(int seriesIndex, int pointIndex) const;
+    QWidget* plotWidget() const;
 
 Q_SIGNALS:
     void pointClicked(int seriesIndex, int pointIndex, qint64 runId);

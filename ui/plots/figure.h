@@ -52,7 +52,8 @@ struct Figure {
     QVector<FigureSeries> series;
     bool hasHeatmap = false;
     FigureHeatmap heatmap;
-    QString note;  // shown under the title when the figure is empty or partial
+    QString note;  // shown under the title (scorer, intervals) or why the figure is empty
+    Qt::Alignment legendAlignment = Qt::AlignTop | Qt::AlignRight;
     // The table behind the figure; when empty, exports derive one from the series/heatmap.
     QStringList csvHeader;
     QVector<QStringList> csvRows;
