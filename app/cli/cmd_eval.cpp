@@ -3,6 +3,7 @@
 // `ctd import-generations FILE` (the authors' generation outputs as an imported run; a separate
 // command so that it does not clash with the `ctd runs` family).
 #include "commands.h"
+#include "progress_line.h"
 
 #include "core/eval/evaluator.h"
 #include "core/eval/report.h"
@@ -139,10 +140,11 @@ void registerEvalCommand(CLI::App& app, GlobalOptions& options) {
         bool noScore = false, quiet = false;
     };
     auto s = std::make_shared<EvalSettings>();
-    auto* command = app.add_subcommand(
-        "eval", "Generate and store a response for every suite item with the run's model, adapter and template "
-                "(greedy by default; --beams 4 is the paper's setting). Resumes an unfinished evaluation with the "
-                "same settings; Ctrl-C stops after the current step, keeping what was stored");
+    auto* command = app.add_subcommand("eval", "Generate and store the responses of a run on a suite, then score them");
+    command->footer(
+        "Uses the run's model, adapter and prompt template; greedy by default, --beams 4 is the paper's setting. "
+        "An unfinished evaluation with the same settings is resumed; Ctrl-C stops after the current decoding step "
+        "and keeps every stored response.");
     command->add_option("run", s->run, "Run id or name")->required();
     command->add_option("--suite", s->suite, "Suite name (see `ctd suite list`)")->required();
     command->add_option("--beams", s->beams, "Beam search with N beams (1 = greedy)")->capture_default_str()
@@ -173,14 +175,16 @@ void registerEvalCommand(CLI::App& app, GlobalOptions& options) {
 
         g_interrupted = false;
         auto previous = std::signal(SIGINT, onInterrupt);
-        auto lastPrint = std::chrono::steady_clock::now() - std::chrono::hours(1);
+        const auto start = std::chrono::steady_clock::now();
+        ProgressLine line;
         int64_t lastDone = -1;
         const auto progress = [&](int64_t done, int64_t total) {
             if (g_interrupted) return false;
-            const auto now = std::chrono::steady_clock::now();
-            if (!s->quiet && done != lastDone && (now - lastPrint > std::chrono::seconds(2) || done == total)) {
-                std::cerr << "ctd eval: " << done << "/" << total << " items\n";
-                lastPrint = now;
+            if (!s->quiet && done != lastDone) {
+                const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                line.update("ctd eval: " + std::to_string(done) + "/" + std::to_string(total) + " items, " +
+                                formatDuration(elapsed) + " elapsed",
+                            done == total);
                 lastDone = done;
             }
             return true;
@@ -193,6 +197,7 @@ void registerEvalCommand(CLI::App& app, GlobalOptions& options) {
             throw;
         }
         std::signal(SIGINT, previous);
+        line.finish();
         std::cout << "evaluation " << result.evaluationId << " (run " << runId << ", suite " << s->suite
                   << "): " << result.state << "; " << result.generated << " generated, " << result.skipped
                   << " already stored, of " << result.total << " items";
@@ -215,9 +220,11 @@ void registerScoreCommand(CLI::App& app, GlobalOptions& options) {
         std::vector<int64_t> evaluations;
     };
     auto s = std::make_shared<ScoreSettings>();
-    auto* command = app.add_subcommand(
-        "score", "Score a run's stored responses again (no generation): a refusal scorer preset (authors, "
-                 "authors+zh), a scorer JSON file, per-task (each task's preset), utility, or defaults (all of these)");
+    auto* command = app.add_subcommand("score", "Score a run's stored responses again, without generating");
+    command->footer(
+        "--scorer: a refusal preset (authors, authors+zh), a scorer JSON file {name, version, markers, regex}, "
+        "per-task (each task's preset: authors+zh for translate), utility, or defaults (all of these). Each score "
+        "is stored under its scorer's name and version.");
     command->add_option("run", s->run, "Run id or name")->required();
     command->add_option("--scorer", s->scorer, "Scorer name or JSON file")->capture_default_str();
     command->add_option("--task", s->task, "Only responses of this task");
@@ -248,9 +255,10 @@ void registerReportCommand(CLI::App& app, GlobalOptions& options) {
         double confidence = 0.95;
     };
     auto s = std::make_shared<ReportSettings>();
-    auto* command = app.add_subcommand(
-        "report", "Per-run tables (refusal on harmful items, over-refusal and utility on benign items, per task, "
-                  "with Wilson intervals) and the cross-task matrix");
+    auto* command = app.add_subcommand("report", "Per-run refusal, over-refusal and utility tables and the cross-task matrix");
+    command->footer(
+        "Per run and task: refusal on harmful items, over-refusal and utility on benign items, with counts and "
+        "Wilson intervals. Each run's newest evaluation per suite is used unless --evaluations says otherwise.");
     command->add_option("--format", s->format, "text, csv or json")->capture_default_str()
         ->check(CLI::IsMember({"text", "csv", "json"}));
     command->add_option("--table", s->table, "summary, matrix or all (csv needs one of the first two)")
@@ -314,10 +322,11 @@ void registerImportGenerationsCommand(CLI::App& app, GlobalOptions& options) {
         bool harmful = false, benign = false, noScore = false;
     };
     auto s = std::make_shared<ImportSettings>();
-    auto* command = app.add_subcommand(
-        "import-generations",
-        "Import the authors' generation output ({parameters, inputs, instructions, outputs}) as an imported run, "
-        "scored like ours; files imported under the same --name join one run");
+    auto* command = app.add_subcommand("import-generations", "Import the authors' generation outputs as a run");
+    command->footer(
+        "FILE is {parameters, inputs, instructions, outputs}. The task and label come from the file name "
+        "(test_{task}.json harmful, *_cnn / *_useful benign) unless given; files imported under the same --name "
+        "join one run (kind imported), and their responses are scored like ours.");
     command->add_option("file", s->request.file, "Generation output JSON")->required();
     command->add_option("--name", s->request.runName, "Run name (an imported run of this name is reused)")->required();
     command->add_option("--task", s->task, "Task (default: from the file name)");

@@ -23,5 +23,6 @@ void registerMixCommands(CLI::App& app, GlobalOptions& options);
 void registerTrainCommands(CLI::App& app, GlobalOptions& options);
 // Adds `world pretrain`; call after registerWorldCommands.
 void registerPretrainCommand(CLI::App& app, GlobalOptions& options);
+void registerExperimentCommands(CLI::App& app, GlobalOptions& options);  // experiment, sweep, db
 
 }  // namespace ctd::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     ctd::cli::registerMixCommands(app, options);
     ctd::cli::registerTrainCommands(app, options);
     ctd::cli::registerPretrainCommand(app, options);
+    ctd::cli::registerExperimentCommands(app, options);
 
     try {
         app.parse(argc, argv);
@@ -35,9 +36,8 @@ int main(int argc, char** argv) {
             return 0;
         }
     } catch (const CLI::ParseError& error) {
+        // Includes CLI::RuntimeError, thrown by commands that already reported (a cancelled run: 3).
         return app.exit(error);
-    } catch (const CLI::RuntimeError& error) {
-        return error.get_exit_code();  // the command already reported (e.g. a cancelled run: 3)
     } catch (const std::exception& error) {
         std::cerr << "ctd: error: " << error.what() << "\n";
         return 1;

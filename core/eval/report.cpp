@@ -192,6 +192,16 @@ std::string pad(const std::string& text, std::size_t width) {
     return characters >= width ? text + " " : text + std::string(width - characters, ' ');
 }
 
+// "rougeL 0.4120, rouge1 0.5000" (BLEU with 2 decimals, on its 0-100 scale).
+std::string utilityList(const TaskSummary& task, const char* between, const char* separator) {
+    std::string list;
+    for (const auto& value : task.utility) {
+        if (!list.empty()) list += separator;
+        list += value.metric + between + number(value.value, value.metric == kBleuMetric ? 2 : 4);
+    }
+    return list;
+}
+
 std::string rateCell(const RateEstimate& r) {
     if (r.n == 0) return "-";
     return std::to_string(r.count) + "/" + std::to_string(r.n) + " " + percent(r.rate) + " [" +
@@ -445,7 +455,7 @@ std::string formatRunSummaries(const std::vector<RunSummary>& runs, ReportFormat
         out << "run_id,run_name,kind,model_family,defended_task,defense_count,task,refusal_scorer,"
                "harmful_n,harmful_refused,harmful_refusal_rate,harmful_low,harmful_high,"
                "benign_n,benign_refused,over_refusal_rate,over_refusal_low,over_refusal_high,"
-               "non_refusal_rate,harmful_unscored,benign_unscored,utility_metric,utility_value,utility_n\n";
+               "non_refusal_rate,harmful_unscored,benign_unscored,utility_metric,utility_value,utility_n,utility_all\n";
         for (const auto& run : runs) {
             for (const auto& task : run.tasks) {
                 const UtilityValue* headline = task.headlineUtility();
@@ -457,7 +467,7 @@ std::string formatRunSummaries(const std::vector<RunSummary>& runs, ReportFormat
                     << (headline ? headline->metric + "," + number(headline->value, 6) + "," +
                                        std::to_string(headline->n)
                                  : std::string(",,"))
-                    << "\n";
+                    << "," << csvField(utilityList(task, "=", ";")) << "\n";
             }
         }
         return out.str();
@@ -474,10 +484,7 @@ std::string formatRunSummaries(const std::vector<RunSummary>& runs, ReportFormat
         out << "  " << pad("task", 11) << pad("refused harmful [CI]", 30) << pad("over-refused benign [CI]", 30)
             << "utility on benign\n";
         for (const auto& task : run.tasks) {
-            std::string utility;
-            for (const auto& value : task.utility)
-                utility += (utility.empty() ? "" : ", ") + value.metric + " " +
-                           number(value.value, value.metric == kBleuMetric ? 2 : 4);
+            std::string utility = utilityList(task, " ", ", ");
             if (!task.utility.empty()) utility += " (n=" + std::to_string(task.utility.front().n) + ")";
             out << "  " << pad(task.task, 11) << pad(rateCell(task.harmfulRefusal), 30)
                 << pad(rateCell(task.benignRefusal), 30) << (utility.empty() ? "-" : utility) << "\n";

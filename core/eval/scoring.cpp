@@ -19,6 +19,7 @@ store::ResponseFilter filterOf(const ScoringOptions& options) {
     store::ResponseFilter filter;
     filter.task = options.task;
     filter.harmful = options.harmful;
+    filter.withDocumentAndPrompt = false;
     return filter;
 }
 

@@ -248,11 +248,18 @@ std::string Variables::expand(const std::string& text, const std::string& where,
         const auto close = text.find('}', open);
         if (close == std::string::npos) break;
         result += text.substr(at, open - at);
-        const std::string name = text.substr(open + 2, close - open - 2);
+        std::string name = text.substr(open + 2, close - open - 2);
+        std::optional<std::string> fallback;  // ${NAME:-default}
+        if (const auto dash = name.find(":-"); dash != std::string::npos) {
+            fallback = name.substr(dash + 2);
+            name.resize(dash);
+        }
         if (auto builtin = m_builtins.find(name); builtin != m_builtins.end()) {
             result += builtin->second;
         } else if (const char* value = std::getenv(name.c_str()); value && *value) {
             result += value;
+        } else if (fallback) {
+            result += *fallback;
         } else {
             missing.push_back(name + " (" + where + ")");
             result += text.substr(open, close - open + 1);
@@ -294,7 +301,7 @@ std::vector<std::string> Variables::environmentNames(const ExperimentSpec& spec)
     for (std::size_t at = text.find("${"); at != std::string::npos; at = text.find("${", at + 2)) {
         const auto close = text.find('}', at);
         if (close == std::string::npos) break;
-        const std::string name = text.substr(at + 2, close - at - 2);
+        const std::string name = text.substr(at + 2, std::min(close, text.find(":-", at)) - at - 2);
         if (!builtins.count(name)) names.insert(name);
     }
     return {names.begin(), names.end()};

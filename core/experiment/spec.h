@@ -3,8 +3,8 @@
 // one mixture template and evaluated on named suites. Each grid point is a *cell*; a cell is
 // identified by a content hash of everything that defines it, so a re-run skips finished cells.
 //
-// Spec JSON (strings may use ${NAME}: the built-ins spec_dir, out, world, resources, or an
-// environment variable; relative paths resolve against the spec's folder):
+// Spec JSON (strings may use ${NAME} or ${NAME:-default}: the built-ins spec_dir, out, world,
+// resources, or an environment variable; relative paths resolve against the spec's folder):
 //   { "name": "tiny-cross-task", "description": "...",
 //     "world": {"seed": 1, "dir"?: "${out}/tiny-world"},          (optional: the tiny world)
 //     "models": [{"name": "tiny-llama1", "path": "...", "template": "alpaca", "family": "llama1"}],

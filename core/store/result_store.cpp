@@ -151,10 +151,10 @@ void ResultStore::insertResponsesInTransaction(int64_t evaluationId, const std::
 std::vector<ResponseRecord> ResultStore::responses(const std::vector<int64_t>& evaluationIds,
                                                    const ResponseFilter& filter) {
     if (evaluationIds.empty()) return {};
-    std::string sql =
-        "SELECT id, evaluation_id, item_key, task, harmful, document, prompt, reference, response, new_tokens, "
-        "prompt_tokens FROM responses WHERE evaluation_id IN (" +
-        inList(evaluationIds) + ")";
+    std::string sql = std::string("SELECT id, evaluation_id, item_key, task, harmful, ") +
+                      (filter.withDocumentAndPrompt ? "document, prompt" : "'', ''") +
+                      ", reference, response, new_tokens, prompt_tokens FROM responses WHERE evaluation_id IN (" +
+                      inList(evaluationIds) + ")";
     if (filter.task) sql += " AND task = :task";
     if (filter.harmful) sql += " AND harmful = :harmful";
     sql += " ORDER BY evaluation_id, id LIMIT :limit OFFSET :offset";

@@ -64,6 +64,9 @@ struct ResponseFilter {
     std::optional<bool> harmful;
     int64_t offset = 0;
     int64_t limit = -1;  // < 0: all
+    // Scorers need only the response and the reference: leaving the document and the prompt
+    // (most of a row's bytes) unread makes re-scoring several times faster.
+    bool withDocumentAndPrompt = true;
 };
 
 class ResultStore {

@@ -42,6 +42,8 @@ private Q_SLOTS:
         QCoreApplication::setOrganizationName("ctd-tests");
         m_database = m_temporary.filePath("fixture.ctd");
         m_ids = test::gui::buildFixtureDatabase(m_database);
+        if (qEnvironmentVariableIsSet("CTD_GUI_KEEP"))  // for looking at screenshots by hand
+            QFile::copy(m_database, QDir(qEnvironmentVariable("CTD_GUI_KEEP")).filePath("fixture.ctd"));
     }
 
     void exportWritesEveryFigureWithItsCsv() {

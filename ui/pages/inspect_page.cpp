@@ -110,6 +110,7 @@ InspectPage::InspectPage(Project* project, QWidget* parent) : QWidget(parent), m
     splitter->addWidget(detail);
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
+    splitter->setSizes({440, 660});
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(runRow);
     layout->addLayout(filterRow);
@@ -154,6 +155,11 @@ InspectPage::InspectPage(Project* project, QWidget* parent) : QWidget(parent), m
 
 void InspectPage::reload() {
     rebuildRunChoices();
+    // Nothing chosen yet: compare the newest evaluated run with its family's no-defense run.
+    if (m_firstRun->currentIndex() == 0 && m_secondRun->currentIndex() == 0 && m_firstRun->count() > 1) {
+        showRun(m_firstRun->itemData(m_firstRun->count() - 1).toLongLong());
+        return;
+    }
     loadItems();
 }
 
