@@ -3,6 +3,7 @@
 #include "progress_line.h"
 
 #include "core/store/database.h"
+#include "core/eval/world_check.h"
 #include "core/train/pretrain.h"
 
 #include <iostream>
@@ -47,6 +48,24 @@ void registerPretrainCommand(CLI::App& app, GlobalOptions& options) {
         train::pretrainTinyModels(database, *o, hooks);
         line.finish();
         std::cout << "tiny models written to " << *outputDir << "\n";
+    });
+
+    // `ctd world check MODEL --world DIR`: the base-model quality numbers.
+    auto check = std::make_shared<eval::WorldCheckOptions>();
+    auto checkModel = std::make_shared<std::string>();
+    auto checkWorld = std::make_shared<std::string>("out/tiny-world");
+    auto* checkCommand = world->add_subcommand("check", "Measure a tiny base model on the held-out tiny world");
+    checkCommand->add_option("MODEL", *checkModel, "Model folder")->required();
+    checkCommand->add_option("--world", *checkWorld, "World folder")->capture_default_str();
+    checkCommand->add_option("--template", check->templateName, "Template (default: the model's provenance)");
+    checkCommand->add_option("--limit", check->limit, "Items per evaluation file")->capture_default_str();
+    checkCommand->add_option("--max-new-tokens", check->maxNewTokens)->capture_default_str();
+    checkCommand->callback([check, checkModel, checkWorld] {
+        check->modelDir = *checkModel;
+        check->worldDir = *checkWorld;
+        check->progress = [](const std::string& message) { std::cerr << "ctd: " << message << "\n"; };
+        const auto report = eval::checkWorldModel(*check);
+        std::cout << report.dump(2) << "\n";
     });
 }
 
