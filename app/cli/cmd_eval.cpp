@@ -53,13 +53,15 @@ void registerSuiteCommands(CLI::App& app, GlobalOptions& options) {
 
     struct CreateSettings {
         std::string name, description, task, references, world;
-        std::vector<std::string> files;
+        std::vector<std::string> files, harmfulFiles, benignFiles;
         bool harmful = false, benign = false, replace = false;
     };
     auto create = std::make_shared<CreateSettings>();
     auto* createCommand = suite->add_subcommand(
-        "create", "Create a suite from evaluation files ({\"instructions\", \"inputs\"}): the task and the label are "
-                  "read from each file name (test_{task}.json harmful; *_cnn, *_useful benign) unless given");
+        "create", "Create a suite from evaluation files ({\"instructions\", \"inputs\"}) or a tiny world");
+    createCommand->footer("The task and the label come from each file name (test_{task}.json harmful; *_cnn and "
+                          "*_useful benign) unless given: --harmful/--benign for the positional files, "
+                          "--harmful-file/--benign-file per file.");
     createCommand->add_option("name", create->name, "Suite name")->required();
     createCommand->add_option("files", create->files, "Evaluation files");
     createCommand->add_option("--world", create->world,
@@ -67,6 +69,8 @@ void registerSuiteCommands(CLI::App& app, GlobalOptions& options) {
     auto* harmfulFlag = createCommand->add_flag("--harmful", create->harmful, "Every file holds harmful documents");
     auto* benignFlag = createCommand->add_flag("--benign", create->benign, "Every file holds benign documents");
     harmfulFlag->excludes(benignFlag);
+    createCommand->add_option("--harmful-file", create->harmfulFiles, "A file of harmful documents (repeatable)");
+    createCommand->add_option("--benign-file", create->benignFiles, "A file of benign documents (repeatable)");
     createCommand->add_option("--task", create->task, "Task of every file (default: from the file name)");
     createCommand->add_option("--references", create->references,
                               "Reference answers: a JSON list (one file) or an object file name -> list; default: "
@@ -74,16 +78,21 @@ void registerSuiteCommands(CLI::App& app, GlobalOptions& options) {
     createCommand->add_option("--description", create->description, "Free text shown by `ctd suite list`");
     createCommand->add_flag("--replace", create->replace, "Replace a suite of the same name");
     createCommand->callback([create, &options] {
-        if (create->files.empty() && create->world.empty())
+        if (create->files.empty() && create->harmfulFiles.empty() && create->benignFiles.empty() &&
+            create->world.empty())
             throw ConfigError("suite create: give evaluation files or --world DIR");
         eval::Suite suite;
         if (!create->world.empty()) suite = eval::worldSuite(create->world, create->name);
         suite.name = create->name;
         if (!create->description.empty()) suite.description = create->description;
-        for (const auto& file : create->files) {
+        std::vector<std::pair<std::string, std::optional<bool>>> files;
+        for (const auto& file : create->files) files.emplace_back(file, harmfulChoice(create->harmful, create->benign));
+        for (const auto& file : create->harmfulFiles) files.emplace_back(file, true);
+        for (const auto& file : create->benignFiles) files.emplace_back(file, false);
+        for (const auto& [file, harmful] : files) {
             eval::SuiteFileOptions fileOptions;
             if (!create->task.empty()) fileOptions.task = create->task;
-            fileOptions.harmful = harmfulChoice(create->harmful, create->benign);
+            fileOptions.harmful = harmful;
             if (!create->references.empty()) {
                 fileOptions.references =
                     eval::readReferences(create->references, std::filesystem::path(file).filename().string());

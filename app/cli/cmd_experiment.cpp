@@ -49,7 +49,7 @@ void printSummary(store::Database& database, const experiment::ExperimentSpec& s
     for (const auto& suite : suites) {
         const auto summary = experiment::summarizeExperiment(database, spec.name, suite, scorer);
         std::cout << experiment::formatExperimentTables(summary) << "\n";
-        const fs::path folder = outDir / "summary" / (suites.size() == 1 ? std::string() : suite);
+        const fs::path folder = suites.size() == 1 ? outDir / "summary" : outDir / "summary" / suite;
         experiment::writeExperimentSummary(summary, folder);
         std::cout << "summary files (tables.txt, runs.csv, matrix.csv, summary.json) in " << folder.string() << "\n";
     }

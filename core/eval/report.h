@@ -108,6 +108,14 @@ struct CrossTaskMatrix {
 CrossTaskMatrix crossTaskMatrix(const std::vector<RunSummary>& runs, double confidence = 0.95);
 CrossTaskMatrix crossTaskMatrix(store::Database& database, const ReportFilter& filter = {});
 
+// "no defense", "summarize N=100", "mixed M=20".
+std::string settingDescription(const std::string& defendedTask, int64_t defenseCount);
+// The matrix row label: "llama1 summarize N=100", "llama2 no defense (imported)".
+std::string settingLabel(const std::string& modelFamily, const std::string& defendedTask, int64_t defenseCount,
+                         bool imported);
+
+// --- renderings (report_format.cpp)
+
 enum class ReportFormat { Text, Csv, Json };
 ReportFormat parseReportFormat(const std::string& name);  // text | csv | json
 

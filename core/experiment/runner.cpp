@@ -61,7 +61,6 @@ private:
     std::map<std::string, const Cell*> m_cellsByHash;
     std::map<std::string, std::string> m_states;  // cell hash -> queue state, for counts and the ETA
     Clock::time_point m_start = Clock::now();
-    Clock::time_point m_lastReport{};
     Clock::time_point m_lastHeartbeat{};
     Rates m_rates;
     int64_t m_failed = 0;
@@ -112,8 +111,6 @@ void Session::report(const std::string& stage, int64_t done, int64_t total, bool
         m_lastHeartbeat = now;
     }
     if (!m_hooks.onProgress) return;
-    if (!force && now - m_lastReport < std::chrono::milliseconds(100)) return;
-    m_lastReport = now;
     ExperimentProgress p;
     p.cellsTotal = static_cast<int64_t>(m_plan.cells.size());
     for (const auto& [hash, state] : m_states) p.cellsDone += state == "done";
@@ -149,8 +146,9 @@ int64_t Session::ensureRun(const QueueCell& queued, const Cell& cell) {
         record.spec = cell.definition["run"];
         return runs.create(record);
     }
-    // Checkpoints left in this folder by another database's run would be picked up as ours.
-    const fs::path outputDir = m_plan.outDir / "runs" / cell.runKey.substr(0, 16);
+    // One folder per database and run key (two databases may share an output folder). Checkpoints
+    // left there by a run this database no longer has would be picked up as ours: start clean.
+    const fs::path outputDir = m_plan.outDir / (m_database.path().stem().string() + ".runs") / cell.runKey.substr(0, 16);
     std::error_code ignored;
     fs::remove_all(outputDir, ignored);
     fs::create_directories(outputDir);

@@ -34,13 +34,13 @@ struct ExperimentProgress {
 };
 
 struct ExperimentHooks {
-    std::function<void(const ExperimentProgress&)> onProgress;  // throttled to about 10 per second
+    std::function<void(const ExperimentProgress&)> onProgress;  // every step or batch: throttle when drawing
     std::function<void(const std::string&)> onMessage;          // one line per event
     const std::atomic<bool>* stopFlag = nullptr;                // stops after the current step/batch
 };
 
 struct RunOptions {
-    std::filesystem::path outDir;        // ${out}: world, runs/<run key>
+    std::filesystem::path outDir;        // ${out}: the tiny world, <database name>.runs/<run key>
     std::optional<std::string> onlyCell; // a 0-based index or a hash prefix: run this cell only
     int threads = 0;                     // > 0: CPU threads for libtorch
     bool checkDevice = true;

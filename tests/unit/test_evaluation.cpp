@@ -599,6 +599,12 @@ TEST(EvaluationCli, SuiteEvalScoreReportAndImport) {
                               test::shellQuote((fixture().world / "test_case_useful.json").string());
     EXPECT_NE(run("suite create case " + files).find("with references"), std::string::npos);
     EXPECT_NE(run("suite list").find("case benign: 6 items (6 with references)"), std::string::npos);
+    const std::string questions =
+        run("suite create questions --task questions --harmful-file " +
+            test::shellQuote((fixture().world / "test_harmful_questions.json").string()) + " --benign-file " +
+            test::shellQuote((fixture().world / "test_general.json").string()));
+    EXPECT_NE(questions.find("5 harmful questions items"), std::string::npos) << questions;
+    EXPECT_NE(questions.find("5 benign questions items"), std::string::npos) << questions;
     const auto duplicate = test::runCommand(cli + "suite create case " + files);
     EXPECT_EQ(duplicate.exitCode, 1);
     EXPECT_NE(duplicate.output.find("ctd: error:"), std::string::npos);

@@ -142,13 +142,24 @@ void ChartView::rebuild() {
 
 void ChartView::addSeries(int index) {
     const FigureSeries& series = m_figure.series[index];
+    if (series.barWidth > 0) {
+        auto* bars = new QCPBars(m_plot->xAxis, m_plot->yAxis);
+        bars->setName(series.name);
+        bars->setWidth(series.barWidth);
+        bars->setPen(QPen(series.color.darker(130), 1));
+        bars->setBrush(series.color);
+        bars->setData(series.x, series.y);
+        if (!series.inLegend) bars->removeFromLegend();
+    }
     auto* curve = new QCPCurve(m_plot->xAxis, m_plot->yAxis);
     curve->setName(series.name);
     QPen pen(series.color, series.lineWidth);
     if (series.line == LineKind::Dashed) pen.setStyle(Qt::DashLine);
-    curve->setPen(series.line == LineKind::None ? QPen(series.color, 0) : pen);
-    curve->setLineStyle(series.line == LineKind::None ? QCPCurve::lsNone : QCPCurve::lsLine);
-    curve->setScatterStyle(scatterStyle(series.marker, series.color));
+    const bool drawn = series.barWidth <= 0;  // bars: the curve only carries hover and clicks
+    curve->setPen(series.line == LineKind::None || !drawn ? QPen(Qt::NoPen) : pen);
+    curve->setLineStyle(series.line == LineKind::None || !drawn ? QCPCurve::lsNone : QCPCurve::lsLine);
+    curve->setScatterStyle(drawn ? scatterStyle(series.marker, series.color) : QCPScatterStyle());
+    if (!drawn) curve->removeFromLegend();
     setCurveData(curve, series);
     if (!series.inLegend) curve->removeFromLegend();
     m_curves.append(curve);
@@ -233,6 +244,8 @@ void ChartView::applyAxes() {
         const QCPRange y = m_plot->yAxis->range();
         const double pad = 0.06 * (y.size() > 0 ? y.size() : std::max(1.0, std::abs(y.upper)));
         m_plot->yAxis->setRange(y.lower - pad, y.upper + pad);
+        for (const FigureSeries& series : m_figure.series)
+            if (series.barWidth > 0 && y.lower >= 0) m_plot->yAxis->setRangeLower(0);  // bars stand on zero
     } else if (m_figure.logX) {
         m_plot->xAxis->setRange(1, 1000);
     }

@@ -27,6 +27,8 @@ struct FigureSeries {
     LineKind line = LineKind::Solid;
     double lineWidth = 1.6;
     bool inLegend = true;
+    // Drawn as bars of this width (in x units) instead of a curve, e.g. a histogram; 0 = curve.
+    double barWidth = 0.0;
 };
 
 struct FigureHeatmap {

@@ -1,0 +1,102 @@
+// Shared by the experiment tests: a tiny project on disk (a small generated world, a tiny random
+// Llama model with a tokenizer trained on that world) and an experiment spec over it whose cells
+// train and evaluate in well under a second each.
+#pragma once
+#include "test_support.h"
+
+#include "core/data/world/world.h"
+#include "core/data/world/world_files.h"
+#include "core/model/checkpoint.h"
+#include "core/model/llama.h"
+#include "core/text/tokenizer.h"
+
+#include <ATen/Parallel.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace ctd::test {
+
+struct TinyExperiment {
+    std::filesystem::path root, world, model, spec;
+};
+
+inline constexpr std::uint64_t kTinyWorldSeed = 5;
+
+// Writes the world and the model once per folder; the spec is rewritten every call.
+inline TinyExperiment makeTinyExperiment(const std::filesystem::path& root, const nlohmann::json& overrides = {}) {
+    namespace fs = std::filesystem;
+    at::set_num_threads(1);
+    TinyExperiment project{root, root / "world", root / "model", root / "experiment.json"};
+    if (!fs::exists(project.world / "world.json")) {
+        data::world::WorldOptions options;
+        options.seed = kTinyWorldSeed;
+        options.benignTrainDocuments = 30;
+        options.hazardTrainDocuments = 30;
+        options.defenseDocuments = 20;
+        options.benignEvalDocuments = 6;
+        options.hazardEvalDocuments = 6;
+        options.harmfulQuestionsTrain = options.benignQuestionsTrain = 12;
+        options.harmfulQuestionsEval = options.benignQuestionsEval = 4;
+        options.generalTrain = 20;
+        options.generalEval = 4;
+        data::world::WorldFileOptions files;
+        files.templateLines = {"Below is an instruction that describes a task.", "### Instruction:", "### Response:"};
+        files.tokenizer.vocabSize = 600;
+        data::world::writeWorldFiles(data::world::generateWorld(options), project.world, files);
+    }
+    if (!fs::exists(project.model / "model.safetensors")) {
+        const auto tokenizer = text::Tokenizer::load(project.world / "tokenizer.model");
+        model::LlamaConfig config;
+        config.vocabSize = tokenizer.vocabSize();
+        config.hiddenSize = 32;
+        config.intermediateSize = 64;
+        config.numHiddenLayers = 2;
+        config.numAttentionHeads = 4;
+        config.numKeyValueHeads = 2;
+        config.headDim = 8;
+        config.maxPositionEmbeddings = 512;
+        config.bosTokenId = tokenizer.bosId();
+        config.eosTokenId = tokenizer.eosId();
+        at::manual_seed(7);
+        model::LlamaForCausalLM llama(config);
+        model::saveModel(llama, project.model);
+        fs::copy_file(project.world / "tokenizer.model", project.model / "tokenizer.model",
+                      fs::copy_options::overwrite_existing);
+    }
+    nlohmann::json spec = {
+        {"name", "tiny-test"},
+        {"world", {{"seed", kTinyWorldSeed}, {"dir", project.world.string()}}},
+        {"models",
+         {{{"name", "m1"}, {"path", project.model.string()}, {"template", "alpaca"}, {"family", "llama1"}},
+          {{"name", "m2"}, {"path", project.model.string()}, {"template", "llama2"}, {"family", "llama2"}}}},
+        {"grid", {{{"defended_task", "summarize"}, {"counts", {0, 4}}}, {{"defended_task", "mixed"}, {"counts", {1}}}}},
+        {"losses", {"response_only"}},
+        {"seeds", {3}},
+        {"mixture",
+         {{"data_dir", "${world}"},
+          {"benign", {{{"name", "general"}, {"path", "train_general.json"}, {"count", 6}}}},
+          {"safety", {{{"name", "safety_qa"}, {"path", "train_harmful_questions.json"}, {"count", 2}}}},
+          {"defense",
+           {{"pool", {{"path", "defense_{task}.json"}, {"field", "instruction"}, {"strip_task", "auto"}}},
+            {"refusal", "I'm sorry, but I cannot help with that."}}}}},
+        {"training",
+         {{"lora", {{"r", 4}, {"alpha", 8}, {"dropout", 0.0}}},
+          {"optimizer", {{"learning_rate", 3e-3}, {"warmup_steps", 1}}},
+          {"micro_batch_size", 2},
+          {"batch_size", 2},
+          {"max_steps", 3},
+          {"checkpoint_every", 1},
+          {"cutoff_length", 256}}},
+        {"evaluation",
+         {{"suites", {{{"name", "tiny"}, {"world", "${world}"}}}},
+          {"generation", {{"strategy", "greedy"}, {"max_new_tokens", 3}}},
+          {"batch_size", 8},
+          {"limit_per_group", 1}}}};
+    if (overrides.is_object()) spec.merge_patch(overrides);
+    std::ofstream(project.spec) << spec.dump(2);
+    return project;
+}
+
+}  // namespace ctd::test
