@@ -34,6 +34,12 @@ if [ ! -f "$venv/.complete" ]; then
   touch "$venv/.complete"
 fi
 
+# ccache: paths relative to the clone, so a fresh clone (and CI) reuses earlier compilations; the
+# precompiled header needs the pch sloppiness.
+export CCACHE_BASEDIR="$root"
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+
 build_dir=${CTD_BUILD_DIR:-$root/build}
 build_type=${CTD_BUILD_TYPE:-Release}
 if [ ! -f "$build_dir/build.ninja" ]; then
