@@ -7,4 +7,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${CTD_BUILD_DIR:-$root/build}
 out=${CTD_OUT:-$root/out}
 mkdir -p "$out"
-"$build_dir/app/ctd" demo engine --out "$out/engine-demo" "$@"
+# The tiny cross-task experiment (experiments/tiny-cross-task.json): every cell not yet in the
+# database runs (mixture -> LoRA training -> evaluation -> scoring); a re-run only prints the tables.
+database="$out/tiny-cross-task.sqlite"
+"$build_dir/app/ctd" --db "$database" experiment run "$root/experiments/tiny-cross-task.json" \
+    --out "$out/tiny-cross-task" --threads "${CTD_THREADS:-$(nproc)}" "$@"
+if [ -x "$build_dir/app/ctd-workbench" ]; then
+    QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$build_dir/app/ctd-workbench" \
+        --export-figures "$database" "$out/tiny-cross-task/figures" ||
+        echo "run-main: the figure export failed (the tables and the database above are complete)" >&2
+fi

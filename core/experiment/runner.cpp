@@ -173,6 +173,7 @@ CellOutcome Session::runCell(const QueueCell& queued, const Cell& cell) {
         outcome.state = state;
         outcome.message = message;
         outcome.seconds = secondsSince(cellStart);
+        if (state == "failed") ++m_failed;
         m_queue.release(queued.id, state == "cancelled" ? "pending" : state, message, outcome.seconds);
         m_states[cell.hash] = state == "cancelled" ? "pending" : state;
         m_current = nullptr;
@@ -206,7 +207,10 @@ CellOutcome Session::runCell(const QueueCell& queued, const Cell& cell) {
             m_rates.trainSeconds += secondsSince(m_stageStart);
             m_rates.trainSteps += std::max<int64_t>(1, lastStep - m_stepsBefore);
             if (result.state == "cancelled") return finish("cancelled", result.message);
-            if (result.state == "failed") return finish("failed", "training failed: " + result.message);
+            if (result.state == "failed") {
+                say("  training failed: " + result.message);
+                return finish("failed", "training failed: " + result.message);
+            }
         }
 
         m_stage = "evaluating";
@@ -242,7 +246,6 @@ CellOutcome Session::runCell(const QueueCell& queued, const Cell& cell) {
         return finish("cancelled", error.what());
     } catch (const std::exception& error) {
         say("  failed: " + std::string(error.what()));
-        ++m_failed;
         return finish("failed", error.what());
     }
 }

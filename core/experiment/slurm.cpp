@@ -81,11 +81,11 @@ SlurmExport exportSlurm(const ExperimentSpec& spec, const SlurmOptions& options)
     job << "set -euo pipefail\n";
     const auto names = Variables::environmentNames(spec);
     if (!names.empty()) job << "# What the spec reads from the environment (a value exported at submit time wins).\n";
-    for (const auto& name : names) {
+    for (const auto& [name, optional] : names) {
         const char* value = std::getenv(name.c_str());
         if (value && *value)
             job << "if [ -z \"${" << name << ":-}\" ]; then export " << name << "=" << shellQuote(value) << "; fi\n";
-        else job << ": \"${" << name << ":?is not set (experiment " << spec.name << " reads it)}\"\n";
+        else if (!optional) job << ": \"${" << name << ":?is not set (experiment " << spec.name << " reads it)}\"\n";
     }
     job << "cells=(\n";
     for (const auto& cell : plan.cells) job << "  " << cell.hash << "  # " << cell.index << ": " << cell.label << "\n";

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 namespace ctd::experiment {
@@ -294,17 +295,25 @@ std::string Variables::path(const std::string& text, const std::string& where, s
     return (p.is_absolute() ? p : m_specDir / p).lexically_normal().string();
 }
 
-std::vector<std::string> Variables::environmentNames(const ExperimentSpec& spec) {
+std::vector<Variables::EnvironmentUse> Variables::environmentNames(const ExperimentSpec& spec) {
     static const std::set<std::string> builtins = {"spec_dir", "out", "world", "resources"};
-    std::set<std::string> names;
-    const std::string text = spec.source.dump();
+    std::map<std::string, bool> optional;  // name -> every use has a default
+    json withoutDescriptions = spec.source;
+    withoutDescriptions.erase("description");
+    const std::string text = withoutDescriptions.dump();
     for (std::size_t at = text.find("${"); at != std::string::npos; at = text.find("${", at + 2)) {
         const auto close = text.find('}', at);
         if (close == std::string::npos) break;
-        const std::string name = text.substr(at + 2, std::min(close, text.find(":-", at)) - at - 2);
-        if (!builtins.count(name)) names.insert(name);
+        const auto dash = text.find(":-", at);
+        const bool hasDefault = dash < close;
+        const std::string name = text.substr(at + 2, std::min(close, dash) - at - 2);
+        if (builtins.count(name)) continue;
+        const auto [entry, inserted] = optional.emplace(name, hasDefault);
+        if (!inserted) entry->second = entry->second && hasDefault;
     }
-    return {names.begin(), names.end()};
+    std::vector<EnvironmentUse> uses;
+    for (const auto& [name, isOptional] : optional) uses.push_back({name, isOptional});
+    return uses;
 }
 
 }  // namespace ctd::experiment

@@ -99,8 +99,14 @@ public:
                              std::vector<std::string>& missing) const;
     // A path: expanded, then made absolute against the spec folder.
     std::string path(const std::string& text, const std::string& where, std::vector<std::string>& missing) const;
-    // Names of the environment variables the spec mentions (for cluster scripts).
-    static std::vector<std::string> environmentNames(const ExperimentSpec& spec);
+    // The environment variables the spec mentions (for cluster scripts), by name; `optional` when
+    // every use gives a default (${NAME:-default}).
+    struct EnvironmentUse {
+        std::string name;
+        bool optional = false;
+        bool operator==(const EnvironmentUse&) const = default;
+    };
+    static std::vector<EnvironmentUse> environmentNames(const ExperimentSpec& spec);
 
 private:
     std::map<std::string, std::string> m_builtins;

@@ -181,3 +181,31 @@ TEST(ExperimentQueue, WorkerLiveness) {
     EXPECT_TRUE(experiment::ExperimentQueue::workerAlive("elsewhere.example:1", now));
     EXPECT_FALSE(experiment::ExperimentQueue::workerAlive("elsewhere.example:1", now - 3600));
 }
+
+TEST(ExperimentRunner, FailedCellsAreReportedAndRetriedWithoutRetraining) {
+    test::TempDir temp;
+    // An unknown extra scorer fails every cell at its last stage, after training and generation.
+    const auto project = test::makeTinyExperiment(
+        temp.path(), {{"grid", {{{"defended_task", "summarize"}, {"counts", {0, 4}}}}},
+                      {"models", {{{"name", "m1"}, {"path", (temp.path() / "model").string()}}}},
+                      {"evaluation", {{"scorers", {"no-such-scorer"}}}}});
+    store::Database database(temp.path() / "project.sqlite");
+    const auto first = runProject(database, project);
+    EXPECT_EQ(first.state, "failed");
+    EXPECT_EQ(first.cellsFailed, 2);
+    ASSERT_EQ(first.cells.size(), 2u);
+    EXPECT_NE(first.cells[0].message.find("no-such-scorer"), std::string::npos) << first.cells[0].message;
+    store::RunStore runs(database);
+    ASSERT_EQ(runs.list().size(), 2u);
+
+    const auto second = runProject(database, project);
+    EXPECT_EQ(second.state, "failed");
+    EXPECT_EQ(second.cells.size(), 2u);  // retried
+    EXPECT_EQ(runs.list().size(), 2u);   // with the same runs: nothing trained or generated again
+    EXPECT_EQ(count(database, "evaluations"), 2);
+    experiment::ExperimentQueue queue(database);
+    for (const auto& cell : queue.cells(second.experimentId)) {
+        EXPECT_EQ(cell.state, "failed");
+        EXPECT_EQ(cell.attempts, 2);
+    }
+}

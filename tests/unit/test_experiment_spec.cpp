@@ -80,7 +80,14 @@ TEST(ExperimentSpec, ExpandsVariablesWithDefaults) {
     EXPECT_EQ(variables.path("${CTD_TEST_EXPERIMENT_MODELS}/a", "m", missing), "/data/llama/a");
     EXPECT_TRUE(missing.empty());
     ::unsetenv("CTD_TEST_EXPERIMENT_MODELS");
-    EXPECT_EQ(experiment::Variables::environmentNames(spec), std::vector<std::string>{"CTD_TEST_EXPERIMENT_MODELS"});
+    using Use = experiment::Variables::EnvironmentUse;
+    const std::vector<Use> required = {{"CTD_TEST_EXPERIMENT_MODELS", false}};
+    EXPECT_EQ(experiment::Variables::environmentNames(spec), required);
+    auto withDefault = j;
+    withDefault["models"][0]["path"] = "${CTD_TEST_EXPERIMENT_MODELS:-models}/a";
+    const std::vector<Use> optional = {{"CTD_TEST_EXPERIMENT_MODELS", true}};
+    EXPECT_EQ(experiment::Variables::environmentNames(experiment::ExperimentSpec::fromJson(withDefault, "spec", "/specs")),
+              optional);
 }
 
 TEST(ExperimentPlan, ValidationListsEveryProblemAtOnce) {
