@@ -9,9 +9,11 @@ out=${CTD_OUT:-$root/out}
 mkdir -p "$out"
 # The tiny cross-task experiment (experiments/tiny-cross-task.json): every cell not yet in the
 # database runs (mixture -> LoRA training -> evaluation -> scoring); a re-run only prints the tables.
+# One thread by default: at these model sizes a second thread gains little, and libtorch's OpenMP
+# threads slow down badly when the machine is busy (CTD_THREADS overrides).
 database="$out/tiny-cross-task.sqlite"
 "$build_dir/app/ctd" --db "$database" experiment run "$root/experiments/tiny-cross-task.json" \
-    --out "$out/tiny-cross-task" --threads "${CTD_THREADS:-$(nproc)}" "$@"
+    --out "$out/tiny-cross-task" --threads "${CTD_THREADS:-1}" "$@"
 if [ -x "$build_dir/app/ctd-workbench" ]; then
     QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$build_dir/app/ctd-workbench" \
         --export-figures "$database" "$out/tiny-cross-task/figures" ||
