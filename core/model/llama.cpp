@@ -3,6 +3,11 @@
 
 #include "core/util/error.h"
 
+#include "ctd/kernels/lora_linear.h"
+#include "ctd/kernels/rmsnorm.h"
+#include "ctd/kernels/rotary.h"
+#include "ctd/kernels/swiglu.h"
+
 #include <torch/nn/init.h>
 
 #include <cmath>
@@ -24,6 +29,13 @@ ProjectionImpl::ProjectionImpl(int64_t inFeatures, int64_t outFeatures) {
 }
 
 at::Tensor ProjectionImpl::forward(const at::Tensor& x) {
+    // On CUDA the fused LoRA kernel adds B(A x) into the base output without extra activations.
+    // On CPU the plain composition below stays bit-identical to HF/PEFT (and to PEFT's dropout).
+    if (x.is_cuda() && hasLora()) {
+        const auto dropout = m_dropout > 0.0 && is_training() ? kernels::LoraDropout::draw(m_dropout)
+                                                              : kernels::LoraDropout{};
+        return kernels::loraLinear(x, weight, m_loraA->weight, m_loraB->weight, m_scale, dropout);
+    }
     at::Tensor y = at::linear(x, weight);
     if (hasLora()) {
         at::Tensor input = x;
@@ -75,6 +87,7 @@ RmsNormImpl::RmsNormImpl(int64_t size, double eps) : m_eps(eps) {
 }
 
 at::Tensor RmsNormImpl::forward(const at::Tensor& x) {
+    if (x.is_cuda()) return kernels::rmsNorm(x, weight, m_eps);
     // HF computes the statistics in fp32 and casts back before scaling by the weight.
     const at::Tensor x32 = x.to(at::kFloat);
     const at::Tensor variance = x32.pow(2).mean(-1, /*keepdim=*/true);
@@ -99,6 +112,7 @@ static at::Tensor rotateHalf(const at::Tensor& x) {
 }
 
 at::Tensor applyRotary(const at::Tensor& x, const RotaryTables& tables) {
+    if (x.is_cuda()) return kernels::rotary(x, tables.cos, tables.sin);
     const at::Tensor cos = tables.cos.unsqueeze(1), sin = tables.sin.unsqueeze(1);
     return x * cos + rotateHalf(x) * sin;
 }
@@ -174,6 +188,7 @@ MlpImpl::MlpImpl(const LlamaConfig& c) {
 }
 
 at::Tensor MlpImpl::forward(const at::Tensor& x) {
+    if (x.is_cuda()) return down_proj->forward(kernels::swiglu(gate_proj->forward(x), up_proj->forward(x)));
     return down_proj->forward(at::silu(gate_proj->forward(x)) * up_proj->forward(x));
 }
 
