@@ -2,6 +2,7 @@
 #include "ui/main_window.h"
 
 #include "ui/jobs/job_controller.h"
+#include "ui/mixtures/mixture_previewer.h"
 #include "ui/pages/data_page.h"
 #include "ui/pages/experiments_page.h"
 #include "ui/pages/inspect_page.h"
@@ -65,6 +66,10 @@ MainWindow::~MainWindow() {
 
 QStringList MainWindow::pageIds() { return kPageIds; }
 
+bool MainWindow::backgroundWorkPending() const {
+    return m_mixturesPage->previewer()->isBusy() || m_experimentsPage->isPlanning();
+}
+
 bool MainWindow::showPage(const QString& pageId) {
     const int index = int(kPageIds.indexOf(pageId));
     if (index < 0) return false;
@@ -124,8 +129,8 @@ void MainWindow::buildMenus() {
     fullScreen->setShortcut(QKeySequence::FullScreen);
 
     QMenu* jobMenu = menuBar()->addMenu("&Job");
+    // No shortcut on purpose: Escape is too easy to press while a long run trains.
     QAction* cancel = jobMenu->addAction("&Cancel Running Job", m_jobs, &JobController::cancel);
-    cancel->setShortcut(QKeySequence::Cancel);
     cancel->setEnabled(false);
     connect(m_jobs, &JobController::busyChanged, cancel, &QAction::setEnabled);
 

@@ -40,6 +40,9 @@ public:
     // Asks before closing while a job runs (off for tests and headless modes).
     void setConfirmStopOnClose(bool confirm) { m_confirmStopOnClose = confirm; }
 
+    // Previews still computing in the background (screenshots wait for them).
+    bool backgroundWorkPending() const;
+
     Project* project() const { return m_project; }
     JobController* jobs() const { return m_jobs; }
     RunsPage* runsPage() const { return m_runsPage; }

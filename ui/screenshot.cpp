@@ -30,7 +30,10 @@ bool renderScreenshot(const QString& pageId, const QString& outputPath, const QS
     // Let layouts settle and queued replots run.
     QElapsedTimer timer;
     timer.start();
-    while (timer.elapsed() < 300) QApplication::processEvents(QEventLoop::AllEvents, 50);
+    while (timer.elapsed() < 300 || (window.backgroundWorkPending() && timer.elapsed() < 20000))
+        QApplication::processEvents(QEventLoop::AllEvents, 50);
+    timer.restart();
+    while (timer.elapsed() < 200) QApplication::processEvents(QEventLoop::AllEvents, 50);
     if (!window.grab().save(outputPath)) {
         if (error) *error = QString("%1: cannot write the screenshot").arg(outputPath);
         return false;

@@ -9,6 +9,9 @@
 #include "ui/plots/chart_view.h"
 #include "ui/project.h"
 
+#include "core/store/database.h"
+#include "core/store/dataset_store.h"
+
 #include <QDir>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -85,6 +88,11 @@ private Q_SLOTS:
         QVERIFY(rendered.html.contains("#BFE3F7"));
         QVERIFY(rendered.html.contains("&lt;/s&gt;"));
         QVERIFY(rendered.warning.isEmpty());
+        // Defense examples hold malicious documents: the token view keeps them hidden until revealed.
+        QVERIFY(page.tokenViewText().contains("hidden"));
+        page.setRevealHarmful(true);
+        QVERIFY(page.tokenViewText().contains("Response"));
+        page.setRevealHarmful(false);
 
         // The authors' tail truncation with a tiny cutoff cuts the response: a warning says so.
         page.form()->setCutoffLength(20);
@@ -115,6 +123,13 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!reopened.previewer()->isBusy(), 60000);
         QVERIFY2(reopened.preview().error.isEmpty(), qPrintable(reopened.preview().error));
         QCOMPARE(reopened.preview().hash, hash);
+
+        // Stored in a project, the mixture keeps its hash as the dataset's content hash.
+        QString message;
+        QVERIFY(project.open(m_temporary.filePath("mixtures.ctd"), true, &message));
+        const qint64 id = reopened.storeMixture(&message);
+        QVERIFY2(id > 0, qPrintable(message));
+        QCOMPARE(QString::fromStdString(store::DatasetStore(*project.database()).get(id).contentHash), hash);
     }
 
     void aBrokenSpecShowsTheError() {

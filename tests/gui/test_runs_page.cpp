@@ -11,6 +11,7 @@
 #include "ui/project.h"
 
 #include "core/store/database.h"
+#include "core/store/result_store.h"
 #include "core/store/run_store.h"
 
 #include <QSignalSpy>
@@ -57,6 +58,21 @@ private Q_SLOTS:
         QVERIFY(row >= 0);
         QCOMPARE(page.runModel()->index(row, RunListModel::State).data().toString(), QString("completed"));
         QCOMPARE(page.selectedRunId(), run.id);
+
+        // Evaluate the trained run on the tiny world's suite from the same page.
+        EvaluationRequest request;
+        request.runId = run.id;
+        request.runName = "tiny-complete";
+        request.suiteName = "tiny-world";
+        request.worldFolder = m_project.worldDir;
+        request.maxNewTokens = 4;
+        request.limitPerGroup = 1;
+        QVERIFY2(page.evaluateRun(request, &error), qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(!jobs.isBusy(), 180000);
+        QVERIFY2(page.lastResult().state == "completed", qPrintable(page.lastResult().message));
+        const auto evaluations = store::ResultStore(*project.database()).evaluations(run.id);
+        QCOMPARE(int(evaluations.size()), 1);
+        QCOMPARE(evaluations.front().responseCount, qint64(10));  // five tasks x harmful/benign x 1
     }
 
     void cancelLeavesAResumableRun() {

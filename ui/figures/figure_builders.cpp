@@ -175,6 +175,21 @@ Figure lossCurves(const QVector<RunCurve>& curves) {
     return figure;
 }
 
+Figure runLossFigure(const QString& title) {
+    Figure figure;
+    figure.id = "loss";
+    figure.title = title;
+    figure.xLabel = "optimizer step";
+    figure.yLabel = "training loss";
+    FigureSeries loss;
+    loss.name = "loss";
+    loss.color = okabeItoColor(4);
+    loss.marker = MarkerShape::None;
+    loss.inLegend = false;
+    figure.series.append(loss);
+    return figure;
+}
+
 QVector<Figure> allTradeoffFigures(const TradeoffData& data) {
     QVector<Figure> figures = {refusalVsDefenseCount(data)};
     for (const QString& task : defendedTasks(data)) figures << transferVsDefenseCount(data, task);

@@ -34,6 +34,9 @@ struct RunCurve {
 // Loss curves overlaid, coloured per run, dashed for Llama2-family runs.
 Figure lossCurves(const QVector<RunCurve>& curves);
 
+// One run's loss curve, empty, for the Runs page to fill live (series 0).
+Figure runLossFigure(const QString& title);
+
 // Every figure the export writes, in order.
 QVector<Figure> allTradeoffFigures(const TradeoffData& data);
 

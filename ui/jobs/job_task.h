@@ -21,6 +21,7 @@ struct ProgressSample {
     bool hasLoss = true;
     int cellsDone = 0;
     int cellsTotal = 0;
+    QString stage;  // experiments: "<cell>: training"
 };
 
 class JobContext {

@@ -22,6 +22,7 @@ struct JobProgress {
     // Experiments: cells done and in all (0 when the job is a single run).
     int cellsDone = 0;
     int cellsTotal = 0;
+    QString stage;  // experiments: the current cell and its stage
 };
 
 struct JobResult {

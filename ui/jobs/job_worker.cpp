@@ -37,12 +37,15 @@ public:
         m_latest.etaSeconds = sample.etaSeconds;
         m_latest.cellsDone = sample.cellsDone;
         m_latest.cellsTotal = sample.cellsTotal;
+        m_latest.stage = sample.stage;
         if (sample.hasLoss) {
             m_latest.loss = sample.loss;
             m_latest.lossPoints.append(QPointF(double(sample.step), sample.loss));
         }
         m_pending = true;
-        const bool last = sample.totalSteps > 0 && sample.step >= sample.totalSteps;
+        // The end of a stage always shows, and so does a new cell or stage.
+        const bool last = (sample.totalSteps > 0 && sample.step >= sample.totalSteps) || sample.stage != m_lastStage;
+        m_lastStage = sample.stage;
         if (last || m_sinceEmit.elapsed() >= JobWorker::kProgressIntervalMs) flush();
     }
 
@@ -63,6 +66,7 @@ private:
     const std::atomic<bool>* m_stopFlag;
     JobProgress m_latest;
     bool m_pending = false;
+    QString m_lastStage;
     QElapsedTimer m_sinceEmit;
 };
 

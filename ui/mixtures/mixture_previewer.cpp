@@ -1,48 +1,25 @@
-// Background mixture previews with stale results dropped.
+// Mixture previews through BackgroundCall.
 #include "ui/mixtures/mixture_previewer.h"
 
-#include <QPointer>
-#include <QThread>
+#include "ui/jobs/background_call.h"
 
 namespace ctd::ui {
 
-MixturePreviewer::MixturePreviewer(QObject* parent) : QObject(parent) {}
-
-MixturePreviewer::~MixturePreviewer() {
-    m_shuttingDown = true;
-    for (QThread* thread : m_threads) {
-        thread->wait();
-        delete thread;
-    }
+MixturePreviewer::MixturePreviewer(QObject* parent) : QObject(parent), m_call(new BackgroundCall(this)) {
+    connect(m_call, &BackgroundCall::busyChanged, this, &MixturePreviewer::busyChanged);
+    connect(m_call, &BackgroundCall::finished, this, [this](int, const QVariant& result) {
+        if (result.canConvert<MixturePreview>()) Q_EMIT ready(result.value<MixturePreview>());
+    });
 }
 
 int MixturePreviewer::request(MixturePreviewRequest request) {
-    request.generation = ++m_generation;
-    const bool wasBusy = isBusy();
-    m_pendingGeneration = request.generation;
-    const std::atomic<bool>* shuttingDown = &m_shuttingDown;
-    QPointer<MixturePreviewer> self(this);
-    QThread* thread = QThread::create([request, shuttingDown, self] {
-        MixturePreview preview = computeMixturePreview(request, shuttingDown);
-        // Queued to the previewer's thread; dropped by Qt if the previewer is gone by then.
-        if (!shuttingDown->load() && self)
-            QMetaObject::invokeMethod(self, [self, preview] { if (self) self->deliver(preview); }, Qt::QueuedConnection);
+    const int generation = m_call->latestGeneration() + 1;
+    request.generation = generation;
+    return m_call->start([request](const std::atomic<bool>& cancel) {
+        return QVariant::fromValue(computeMixturePreview(request, &cancel));
     });
-    m_threads.append(thread);
-    connect(thread, &QThread::finished, this, [this, thread] {
-        m_threads.removeAll(thread);
-        thread->deleteLater();
-    });
-    thread->start(QThread::LowPriority);
-    if (!wasBusy) Q_EMIT busyChanged(true);
-    return request.generation;
 }
 
-void MixturePreviewer::deliver(const MixturePreview& preview) {
-    if (preview.generation != m_generation) return;  // a newer request is on its way
-    m_pendingGeneration = 0;
-    Q_EMIT busyChanged(false);
-    Q_EMIT ready(preview);
-}
+bool MixturePreviewer::isBusy() const { return m_call->isBusy(); }
 
 }  // namespace ctd::ui

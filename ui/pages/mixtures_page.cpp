@@ -7,9 +7,14 @@
 #include "ui/plots/palette.h"
 #include "ui/project.h"
 
+#include "core/data/mixture.h"
+#include "core/store/database.h"
+#include "core/store/dataset_store.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
+#include <QCheckBox>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -29,12 +34,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 
 namespace ctd::ui {
 
 namespace {
-constexpr int kListedExamples = 5000;  // the table lists the first examples; all are counted
-
 QTableWidget* makeTable(const QStringList& headers, QWidget* parent) {
     auto* table = new QTableWidget(0, int(headers.size()), parent);
     table->setHorizontalHeaderLabels(headers);
@@ -46,9 +50,6 @@ QTableWidget* makeTable(const QStringList& headers, QWidget* parent) {
     return table;
 }
 
-void setRow(QTableWidget* table, int row, const QStringList& cells) {
-    for (int column = 0; column < cells.size(); ++column) table->setItem(row, column, new QTableWidgetItem(cells[column]));
-}
 }  // namespace
 
 MixturesPage::MixturesPage(Project* project, QWidget* parent) : QWidget(parent), m_project(project) {
@@ -61,6 +62,8 @@ MixturesPage::MixturesPage(Project* project, QWidget* parent) : QWidget(parent),
     auto* open = new QPushButton("Open Spec...", this);
     auto* save = new QPushButton("Save Spec...", this);
     auto* refresh = new QPushButton("Rebuild Preview", this);
+    auto* store = new QPushButton("Store in Project", this);
+    store->setToolTip("Store the built mixture as a dataset of the project (kind mixture, its hash as content hash)");
     m_status = new QLabel("Open a mixture spec or fill in the form.", this);
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -74,6 +77,7 @@ MixturesPage::MixturesPage(Project* project, QWidget* parent) : QWidget(parent),
     buttons->addWidget(open);
     buttons->addWidget(save);
     buttons->addWidget(refresh);
+    buttons->addWidget(store);
     leftLayout->addLayout(buttons);
     leftLayout->addWidget(scroll, 1);
 
@@ -86,6 +90,8 @@ MixturesPage::MixturesPage(Project* project, QWidget* parent) : QWidget(parent),
     m_warning->setStyleSheet("color: #D55E00;");
     m_histogram = new ChartView(this);
     m_histogram->setMinimumHeight(200);
+    m_reveal = new QCheckBox("Reveal harmful content", this);
+    m_reveal->setToolTip("Defense examples hold malicious documents and safety examples harmful questions: hidden until revealed");
     auto* tokenLegend = new QLabel(
         "<span style=\"background-color:#BFE3F7; color:#003A5C;\">&nbsp;trained tokens&nbsp;</span>&nbsp;&nbsp;"
         "<span style=\"color:#8A8A8A;\">masked tokens (no loss)</span>",
@@ -100,7 +106,10 @@ MixturesPage::MixturesPage(Project* project, QWidget* parent) : QWidget(parent),
     auto* middle = new QWidget(this);
     auto* middleLayout = new QVBoxLayout(middle);
     middleLayout->setContentsMargins(0, 0, 0, 0);
-    middleLayout->addWidget(tokenLegend);
+    auto* legendRow = new QHBoxLayout;
+    legendRow->addWidget(tokenLegend, 1);
+    legendRow->addWidget(m_reveal);
+    middleLayout->addLayout(legendRow);
     middleLayout->addWidget(m_warning);
     middleLayout->addWidget(m_tokens, 1);
     right->addWidget(top);
@@ -120,12 +129,19 @@ MixturesPage::MixturesPage(Project* project, QWidget* parent) : QWidget(parent),
     connect(m_debounce, &QTimer::timeout, this, &MixturesPage::refreshPreview);
     connect(refresh, &QPushButton::clicked, this, &MixturesPage::refreshPreview);
     connect(open, &QPushButton::clicked, this, &MixturesPage::chooseAndOpen);
+    connect(store, &QPushButton::clicked, this, [this] {
+        QString error;
+        const qint64 id = storeMixture(&error);
+        if (!id) QMessageBox::warning(this, "Cannot store the mixture", error);
+        else m_status->setText(QString("Stored as dataset %1 (%2).").arg(id).arg(m_preview.hash.left(16)));
+    });
     connect(save, &QPushButton::clicked, this, &MixturesPage::chooseAndSave);
     connect(m_previewer, &MixturePreviewer::ready, this, &MixturesPage::onPreview);
     connect(m_previewer, &MixturePreviewer::busyChanged, this, [this](bool busy) {
         if (busy) m_status->setText("Building the mixture...");
     });
     connect(m_examples, &QTableWidget::currentCellChanged, this, [this](int row) { selectExample(row); });
+    connect(m_reveal, &QCheckBox::toggled, this, [this] { selectExample(m_examples->currentRow()); });
     connect(m_form, &MixtureForm::changed, this, [this] { QSettings().setValue("mixtures/tokenizer", m_form->tokenizerPath()); });
     showHistogram();
     // Pick up where the user left off: the last spec and tokenizer.
@@ -179,6 +195,23 @@ bool MixturesPage::saveSpec(const QString& path, QString* error) {
     return true;
 }
 
+qint64 MixturesPage::storeMixture(QString* error) {
+    auto fail = [error](const QString& message) -> qint64 {
+        if (error) *error = message;
+        return 0;
+    };
+    store::Database* database = m_project->database();
+    if (!database) return fail("Open a project database first.");
+    if (!m_preview.mixture) return fail(m_preview.error.isEmpty() ? "Build the mixture first." : m_preview.error);
+    try {
+        const qint64 id = store::DatasetStore(*database).insert(data::mixtureDataset(*m_preview.mixture)).datasetId;
+        m_project->notifyChanged("datasets");
+        return id;
+    } catch (const std::exception& failure) {
+        return fail(QString::fromStdString(failure.what()));
+    }
+}
+
 void MixturesPage::refreshPreview() {
     m_debounce->stop();
     MixturePreviewRequest request;
@@ -214,86 +247,6 @@ void MixturesPage::onPreview(const MixturePreview& preview) {
     showExamples();
     showHistogram();
     Q_EMIT previewUpdated();
-}
-
-void MixturesPage::showCounts() {
-    m_counts->setRowCount(0);
-    auto add = [this](const QString& label, qint64 count) {
-        const int row = m_counts->rowCount();
-        m_counts->insertRow(row);
-        setRow(m_counts, row, {label, QString::number(count)});
-    };
-    for (const auto& [source, count] : m_preview.countsBySource) add("source " + source, count);
-    for (const auto& [task, count] : m_preview.countsByTask) add("task " + task, count);
-    m_counts->resizeColumnsToContents();
-}
-
-void MixturesPage::showExamples() {
-    const QSignalBlocker blocker(m_examples);
-    const int rows = int(std::min<qsizetype>(m_preview.rows.size(), kListedExamples));
-    m_examples->setRowCount(rows);
-    for (int row = 0; row < rows; ++row) {
-        const MixtureExampleRow& example = m_preview.rows[row];
-        const QString truncation = example.responseTruncated ? "response cut" : example.truncated ? "document shortened" : "";
-        setRow(m_examples, row, {QString::number(row), example.source, QString::number(example.sourceIndex), example.task,
-                                 m_preview.tokenized ? QString::number(example.tokens) : QString(), truncation});
-        if (example.responseTruncated) m_examples->item(row, 5)->setForeground(QColor(0xD5, 0x5E, 0x00));
-    }
-    m_examples->resizeColumnsToContents();
-    selectExample(rows > 0 ? 0 : -1);
-}
-
-void MixturesPage::selectExample(int index) {
-    m_rendered = renderPreviewExample(m_preview, index);
-    m_tokens->setHtml(m_rendered.html);
-    m_warning->setText(m_rendered.warning);
-    m_warning->setVisible(!m_rendered.warning.isEmpty());
-    if (index >= 0 && index < m_examples->rowCount() && m_examples->currentRow() != index) {
-        const QSignalBlocker blocker(m_examples);
-        m_examples->setCurrentCell(index, 0);
-    }
-}
-
-void MixturesPage::showHistogram() {
-    Figure figure;
-    figure.id = "token_lengths";
-    figure.title = "Token lengths";
-    figure.xLabel = "tokens per example";
-    figure.yLabel = "examples";
-    figure.csvHeader = {"bin_start", "bin_end", "examples"};
-    FigureSeries bars;
-    bars.name = "examples";
-    bars.color = okabeItoColor(1);
-    bars.inLegend = false;
-    if (m_preview.tokenized && !m_preview.rows.isEmpty()) {
-        const qint64 maximum = std::max<qint64>(m_preview.maxTokens, 1);
-        const int bins = 40;
-        const double width = std::max(1.0, std::ceil(double(maximum + 1) / bins));
-        QVector<double> counts(bins, 0.0);
-        for (const MixtureExampleRow& row : m_preview.rows) counts[std::min(bins - 1, int(double(row.tokens) / width))] += 1;
-        for (int bin = 0; bin < bins; ++bin) {
-            bars.x << (bin + 0.5) * width;
-            bars.y << counts[bin];
-            bars.pointLabels << QString("%1-%2 tokens: %3 examples").arg(bin * width).arg((bin + 1) * width - 1).arg(counts[bin]);
-            figure.csvRows << QStringList{QString::number(bin * width), QString::number((bin + 1) * width - 1),
-                                          QString::number(counts[bin])};
-        }
-        bars.barWidth = width * 0.9;
-        FigureSeries cutoff;
-        cutoff.name = "cutoff";
-        cutoff.color = okabeItoColor(5);
-        cutoff.line = LineKind::Dashed;
-        cutoff.marker = MarkerShape::None;
-        const double top = *std::max_element(counts.begin(), counts.end());
-        cutoff.x = {double(m_preview.request.cutoffLength), double(m_preview.request.cutoffLength)};
-        cutoff.y = {0.0, top};
-        figure.series << bars << cutoff;
-        figure.note = QString("cutoff %1 tokens (dashed)").arg(m_preview.request.cutoffLength);
-    } else {
-        figure.series << bars;
-        figure.note = "Choose a tokenizer to see the token lengths.";
-    }
-    m_histogram->setFigure(figure);
 }
 
 void MixturesPage::chooseAndOpen() {

@@ -7,6 +7,7 @@
 
 #include <QWidget>
 
+class QCheckBox;
 class QLabel;
 class QTableWidget;
 class QTextBrowser;
@@ -27,6 +28,8 @@ public:
     bool openSpec(const QString& path, QString* error = nullptr);
     // Writes the spec; a relative data folder is rewritten relative to the new file's folder.
     bool saveSpec(const QString& path, QString* error = nullptr);
+    // Stores the built mixture as a project dataset; its id, or 0 with `error`.
+    qint64 storeMixture(QString* error = nullptr);
     // Recomputes now (the form also triggers it, debounced, on every edit).
     void refreshPreview();
     void selectExample(int index);
@@ -35,6 +38,9 @@ public:
     MixturePreviewer* previewer() const { return m_previewer; }
     const MixturePreview& preview() const { return m_preview; }
     const RenderedExample& renderedExample() const { return m_rendered; }
+    // What the token view shows (a placeholder for hidden harmful examples).
+    QString tokenViewText() const;
+    void setRevealHarmful(bool reveal);
     ChartView* histogram() const { return m_histogram; }
 
 Q_SIGNALS:
@@ -60,6 +66,7 @@ private:
     QTableWidget* m_examples = nullptr;
     QTextBrowser* m_tokens = nullptr;
     QLabel* m_warning = nullptr;
+    QCheckBox* m_reveal = nullptr;
     ChartView* m_histogram = nullptr;
 };
 

@@ -1,9 +1,13 @@
 // The Runs page; see runs_page.h.
 #include "ui/pages/runs_page.h"
 
+#include "ui/jobs/evaluation_task.h"
 #include "ui/jobs/job_controller.h"
 #include "ui/jobs/training_task.h"
+#include "ui/figures/figure_builders.h"
 #include "ui/models/run_list_model.h"
+#include "ui/pages/evaluate_dialog.h"
+#include "ui/pages/run_details.h"
 #include "ui/plots/chart_view.h"
 #include "ui/plots/palette.h"
 #include "ui/project.h"
@@ -32,25 +36,6 @@
 
 namespace ctd::ui {
 
-namespace {
-
-Figure lossFigure(const QString& title) {
-    Figure figure;
-    figure.id = "loss";
-    figure.title = title;
-    figure.xLabel = "optimizer step";
-    figure.yLabel = "training loss";
-    FigureSeries loss;
-    loss.name = "loss";
-    loss.color = okabeItoColor(4);
-    loss.marker = MarkerShape::None;
-    loss.inLegend = false;
-    figure.series.append(loss);
-    return figure;
-}
-
-}  // namespace
-
 RunsPage::RunsPage(Project* project, JobController* jobs, QWidget* parent)
     : QWidget(parent), m_project(project), m_jobs(jobs) {
     m_model = new RunListModel(this);
@@ -61,10 +46,13 @@ RunsPage::RunsPage(Project* project, JobController* jobs, QWidget* parent)
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setAlternatingRowColors(true);
+    m_table->setWordWrap(false);
 
     m_trainButton = new QPushButton("Train from Spec...", this);
     m_resumeButton = new QPushButton("Resume", this);
     m_cancelButton = new QPushButton("Cancel", this);
+    m_evaluateButton = new QPushButton("Evaluate...", this);
+    m_evaluateButton->setToolTip("Generate and score responses of the selected run on an evaluation suite");
     auto* refresh = new QPushButton("Refresh", this);
     m_trainButton->setToolTip("Start LoRA training from a training spec (JSON) in the background");
     m_resumeButton->setToolTip("Continue the selected cancelled or failed run from its last checkpoint");
@@ -73,6 +61,7 @@ RunsPage::RunsPage(Project* project, JobController* jobs, QWidget* parent)
     buttons->addWidget(m_trainButton);
     buttons->addWidget(m_resumeButton);
     buttons->addWidget(m_cancelButton);
+    buttons->addWidget(m_evaluateButton);
     buttons->addStretch(1);
     buttons->addWidget(refresh);
 
@@ -95,7 +84,7 @@ RunsPage::RunsPage(Project* project, JobController* jobs, QWidget* parent)
     m_progress->setValue(0);
     m_progressText = new QLabel(this);
     m_chart = new ChartView(this);
-    m_chart->setFigure(lossFigure(QString()));
+    m_chart->setFigure(runLossFigure(QString()));
     m_details = new QPlainTextEdit(this);
     m_details->setReadOnly(true);
     m_details->setMaximumHeight(160);
@@ -126,6 +115,14 @@ RunsPage::RunsPage(Project* project, JobController* jobs, QWidget* parent)
         if (!resumeRun(m_selectedRunId, &error)) QMessageBox::warning(this, "Cannot resume", error);
     });
     connect(m_cancelButton, &QPushButton::clicked, this, &RunsPage::cancelJob);
+    connect(m_evaluateButton, &QPushButton::clicked, this, [this] {
+        const store::RunRecord* run = m_model->run(m_selectedRunId);
+        if (!run || !m_project->database()) return;
+        EvaluateDialog dialog(*m_project->database(), run->id, QString::fromStdString(run->name), this);
+        if (dialog.exec() != QDialog::Accepted) return;
+        QString error;
+        if (!evaluateRun(dialog.request(), &error)) QMessageBox::warning(this, "Cannot evaluate", error);
+    });
     connect(refresh, &QPushButton::clicked, this, &RunsPage::reload);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunsPage::onSelectionChanged);
     connect(m_jobs, &JobController::progress, this, &RunsPage::onProgress);
@@ -152,8 +149,11 @@ void RunsPage::reload() {
     }
     const qint64 selected = m_selectedRunId;
     m_model->setRuns(std::move(runs));
+    m_table->resizeColumnsToContents();
     if (selected && m_model->rowOfRun(selected) >= 0)
         selectRun(selected);
+    else if (!m_jobs->isBusy() && m_model->rowCount() > 0)
+        selectRun(m_model->runs().back().id);  // the newest run
     else
         showRun(0);
     updateButtons();
@@ -187,16 +187,8 @@ void RunsPage::showRun(qint64 runId) {
     m_message->setText(message.isEmpty() ? QString()
                                           : (run->state == "failed" ? "Failed: " : "") + message);
     m_message->setStyleSheet(run->state == "failed" ? "color: #D55E00;" : "");
-    m_details->setPlainText(QString("Family: %1   Template: %2   Defended task: %3   N: %4   Seed: %5\n"
-                                    "Base model: %6\nOutput: %7\nAdapter: %8\nLast checkpoint: %9\n\nSpec:\n%10")
-                                .arg(QString::fromStdString(run->modelFamily), QString::fromStdString(run->templateName),
-                                     QString::fromStdString(run->defendedTask.empty() ? "none" : run->defendedTask))
-                                .arg(run->defenseCount)
-                                .arg(qulonglong(run->seed))
-                                .arg(QString::fromStdString(run->baseModel), QString::fromStdString(run->outputDir),
-                                     QString::fromStdString(run->adapterDir), QString::fromStdString(run->lastCheckpoint),
-                                     QString::fromStdString(run->spec.dump(2))));
-    m_chart->setFigure(lossFigure(QString::fromStdString(run->name)));
+    m_details->setPlainText(runDetailsText(*run));
+    m_chart->setFigure(runLossFigure(QString::fromStdString(run->name)));
     if (runId == m_liveRunId && m_jobs->isBusy()) {
         showCurve(m_livePoints);
         return;
@@ -229,97 +221,6 @@ void RunsPage::chooseSpecFile() {
     if (!startTrainingFromFile(path, &error)) QMessageBox::warning(this, "Cannot start training", error);
 }
 
-bool RunsPage::startTrainingFromFile(const QString& specPath, QString* error) {
-    auto fail = [error](const QString& message) {
-        if (error) *error = message;
-        return false;
-    };
-    if (!m_project->isOpen()) return fail("Open a project database first.");
-    if (m_jobs->isBusy()) return fail(QString("%1 is still running.").arg(m_jobs->activeDescription()));
-    QFile file(specPath);
-    if (!file.open(QIODevice::ReadOnly)) return fail(QString("%1: %2").arg(specPath, file.errorString()));
-    const QByteArray bytes = file.readAll();
-    QString name = QJsonDocument::fromJson(bytes).object().value("name").toString();
-    if (name.isEmpty()) name = QFileInfo(specPath).completeBaseName();
-    auto task = TrainingTask::train(m_project->path(), bytes, QFileInfo(specPath).absolutePath(), name);
-    m_livePoints.clear();
-    m_liveRunId = 0;
-    m_lastResult = {};
-    m_table->clearSelection();
-    m_chart->setFigure(lossFigure(name));
-    m_message->clear();
-    m_title->setText(QString("Starting %1...").arg(name));
-    return m_jobs->start(task) != 0 || fail("Another job is running.");
-}
-
-bool RunsPage::resumeRun(qint64 runId, QString* error) {
-    auto fail = [error](const QString& message) {
-        if (error) *error = message;
-        return false;
-    };
-    const store::RunRecord* run = m_model->run(runId);
-    if (!m_project->isOpen() || !run) return fail("Select a run to resume.");
-    if (m_jobs->isBusy()) return fail(QString("%1 is still running.").arg(m_jobs->activeDescription()));
-    if (run->state == "completed") return fail("The run has already completed.");
-    m_livePoints.clear();
-    m_lastResult = {};
-    // The curve up to the checkpoint stays; the resumed steps are appended live.
-    if (store::Database* database = m_project->database()) {
-        for (const store::MetricPoint& point : store::RunStore(*database).metrics(runId))
-            if (point.step <= run->stepsDone) m_livePoints.append(QPointF(double(point.step), point.loss));
-    }
-    m_liveRunId = runId;
-    return m_jobs->start(TrainingTask::resume(m_project->path(), runId, QString::fromStdString(run->name))) != 0 ||
-           fail("Another job is running.");
-}
-
-void RunsPage::cancelJob() {
-    m_jobs->cancel();
-    m_progressText->setText("Cancelling after the current micro-batch...");
-}
-
-void RunsPage::onProgress(const JobProgress& progress) {
-    if (progress.cellsTotal > 0 && progress.lossPoints.isEmpty() && progress.totalSteps == 0) return;
-    for (const QPointF& point : progress.lossPoints) {
-        // A resumed run replays from its checkpoint: drop points at or after the first new step.
-        while (!m_livePoints.isEmpty() && m_livePoints.last().x() >= point.x()) m_livePoints.removeLast();
-        m_livePoints.append(point);
-    }
-    m_progress->setRange(0, int(std::max<qint64>(1, progress.totalSteps)));
-    m_progress->setValue(int(progress.step));
-    const QString eta = formatDuration(progress.etaSeconds);
-    m_progressText->setText(QString("step %1 / %2   loss %3   %4 tok/s%5")
-                                .arg(progress.step)
-                                .arg(progress.totalSteps)
-                                .arg(progress.loss, 0, 'f', 4)
-                                .arg(progress.tokensPerSecond, 0, 'f', 0)
-                                .arg(eta.isEmpty() ? QString() : "   ETA " + eta));
-    if (m_liveRunId) m_model->updateProgress(m_liveRunId, progress.step, progress.totalSteps);
-    if (m_selectedRunId == 0 || m_selectedRunId == m_liveRunId) showCurve(m_livePoints);
-}
-
-void RunsPage::onRunStarted(qint64 runId) {
-    m_liveRunId = runId;
-    reload();
-    selectRun(runId);
-}
-
-void RunsPage::onFinished(const JobResult& result) {
-    m_lastResult = result;
-    if (result.runId) m_liveRunId = result.runId;
-    reload();
-    if (result.runId) selectRun(result.runId);
-    if (result.state == "failed") {
-        m_message->setText("Failed: " + (result.message.isEmpty() ? QString("unknown error") : result.message));
-        m_message->setStyleSheet("color: #D55E00;");
-        if (!result.runId) m_title->setText("Training did not start");
-    } else if (result.state == "cancelled") {
-        m_progressText->setText("Cancelled: resume to continue from the last checkpoint.");
-    }
-    m_project->notifyChanged("runs");
-    Q_EMIT jobFinished(result);
-}
-
 void RunsPage::onBusyChanged(bool) { updateButtons(); }
 
 void RunsPage::updateButtons() {
@@ -329,6 +230,7 @@ void RunsPage::updateButtons() {
     m_trainButton->setEnabled(open && !busy);
     m_resumeButton->setEnabled(open && !busy && run && run->kind == "train" && run->state != "completed");
     m_cancelButton->setEnabled(busy);
+    m_evaluateButton->setEnabled(open && !busy && run && run->state == "completed" && run->kind != "imported");
 }
 
 }  // namespace ctd::ui

@@ -2,6 +2,7 @@
 // (progress bar with ETA, live downsampled loss curve), Cancel (the run stays resumable) and
 // Resume; a failed run shows core's message instead of crashing anything.
 #pragma once
+#include "ui/jobs/evaluation_task.h"
 #include "ui/jobs/job_types.h"
 
 #include <QPointF>
@@ -30,6 +31,8 @@ public:
     // no project is open, a job is running or the file cannot be read.
     bool startTrainingFromFile(const QString& specPath, QString* error = nullptr);
     bool resumeRun(qint64 runId, QString* error = nullptr);
+    // Evaluates a completed run in the worker (what "Evaluate..." does after its dialog).
+    bool evaluateRun(const EvaluationRequest& request, QString* error = nullptr);
     void cancelJob();
     void reload();
     void selectRun(qint64 runId);
@@ -62,6 +65,7 @@ private:
     QPushButton* m_trainButton = nullptr;
     QPushButton* m_resumeButton = nullptr;
     QPushButton* m_cancelButton = nullptr;
+    QPushButton* m_evaluateButton = nullptr;
     QLabel* m_title = nullptr;
     QLabel* m_message = nullptr;
     QProgressBar* m_progress = nullptr;
@@ -70,6 +74,8 @@ private:
     QPlainTextEdit* m_details = nullptr;
     qint64 m_selectedRunId = 0;
     qint64 m_liveRunId = 0;
+    int m_ownJobId = 0;
+    bool m_evaluating = false;  // the page's job is an evaluation (no loss curve)  // the job this page started; others' progress is not shown here
     QVector<QPointF> m_livePoints;
     JobResult m_lastResult;
 };

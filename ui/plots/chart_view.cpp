@@ -2,11 +2,9 @@
 #include "ui/plots/chart_view.h"
 
 #include "ui/plots/downsample.h"
-#include "ui/plots/figure_csv.h"
 #include "ui/plots/qcustomplot_include.h"
 
 #include <QFileInfo>
-#include <QSvgGenerator>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -32,20 +30,6 @@ QCPScatterStyle scatterStyle(MarkerShape marker, const QColor& color) {
     return QCPScatterStyle(shape, QPen(color, 1.5), filled ? QBrush(color.lighter(140)) : QBrush(color), 8);
 }
 
-// A perceptually ordered, colour-blind-safe ramp (viridis stops); QCustomPlot 2.1 ships none.
-QCPColorGradient viridis() {
-    QCPColorGradient gradient;
-    gradient.clearColorStops();
-    gradient.setColorStopAt(0.0, QColor(0x44, 0x01, 0x54));
-    gradient.setColorStopAt(0.25, QColor(0x3B, 0x52, 0x8B));
-    gradient.setColorStopAt(0.5, QColor(0x21, 0x91, 0x8C));
-    gradient.setColorStopAt(0.75, QColor(0x5E, 0xC9, 0x62));
-    gradient.setColorStopAt(1.0, QColor(0xFD, 0xE7, 0x25));
-    gradient.setNanHandling(QCPColorGradient::nhNanColor);
-    gradient.setNanColor(QColor(0xDD, 0xDD, 0xDD));
-    return gradient;
-}
-
 // Long curves (sorted by x, drawn as lines) are downsampled; scatter series are drawn whole.
 void setCurveData(QCPCurve* curve, const FigureSeries& series) {
     if (series.x.size() <= ChartView::kMaximumDrawnPoints || series.line == LineKind::None) {
@@ -63,7 +47,6 @@ void setCurveData(QCPCurve* curve, const FigureSeries& series) {
     curve->setData(x, y);
 }
 
-QCPRange cellRange(int cells) { return cells > 1 ? QCPRange(0, cells - 1) : QCPRange(-0.5, 0.5); }
 
 }  // namespace
 
@@ -109,21 +92,7 @@ void ChartView::rebuild() {
         m_plot->plotLayout()->addElement(row++, 0, note);
     }
     if (m_figure.hasHeatmap) {
-        addHeatmap();
-        if (!m_figure.heatmap.columnLabels.isEmpty() && !m_figure.heatmap.rowLabels.isEmpty()) {
-            auto* scale = new QCPColorScale(m_plot);
-            m_plot->plotLayout()->addElement(row, 1, scale);
-            scale->axis()->setLabel(m_figure.heatmap.valueLabel);
-            if (auto* map = qobject_cast<QCPColorMap*>(m_plot->plottable(0))) {
-                // Linking hands the scale's gradient and range to the map: set them afterwards.
-                map->setColorScale(scale);
-                scale->setGradient(viridis());
-                scale->setDataRange(QCPRange(m_figure.heatmap.minimum, m_figure.heatmap.maximum));
-            }
-            auto* group = new QCPMarginGroup(m_plot);
-            m_plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
-            scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
-        }
+        addHeatmap(row);
     } else {
         for (int i = 0; i < m_figure.series.size(); ++i) addSeries(i);
     }
@@ -132,9 +101,16 @@ void ChartView::rebuild() {
     for (const FigureSeries& series : m_figure.series) legendItems += series.inLegend ? 1 : 0;
     if (!m_figure.hasHeatmap && legendItems > 4) {
         // A long legend would hide data: give it its own column right of the axes.
+        // A column holding the legend on top of an empty stretching cell, so the legend keeps
+        // its natural height instead of spreading its rows over the whole plot.
+        auto* column = new QCPLayoutGrid;
         m_plot->axisRect()->insetLayout()->take(m_plot->legend);
-        m_plot->plotLayout()->addElement(row, 1, m_plot->legend);
+        m_plot->plotLayout()->addElement(row, 1, column);
         m_plot->plotLayout()->setColumnStretchFactor(1, 0.001);
+        column->addElement(0, 0, m_plot->legend);
+        column->addElement(1, 0, new QCPLayoutElement(m_plot));
+        column->setRowStretchFactor(0, 0.001);
+        column->setRowStretchFactor(1, 1.0);
         m_plot->legend->setMargins(QMargins(6, 6, 6, 6));
     }
     m_plot->replot();
@@ -176,34 +152,6 @@ void ChartView::addSeries(int index) {
         bars->setPen(QPen(series.color, 1.2));
         bars->setWhiskerWidth(7);
         bars->removeFromLegend();
-    }
-}
-
-void ChartView::addHeatmap() {
-    const FigureHeatmap& heatmap = m_figure.heatmap;
-    const int columns = int(heatmap.columnLabels.size()), rows = int(heatmap.rowLabels.size());
-    if (columns == 0 || rows == 0) return;
-    auto* map = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
-    map->data()->setSize(columns, rows);
-    map->data()->setRange(cellRange(columns), cellRange(rows));
-    map->setInterpolate(false);
-    map->setGradient(viridis());
-    map->setDataRange(QCPRange(heatmap.minimum, heatmap.maximum));
-    map->removeFromLegend();
-    const double span = heatmap.maximum - heatmap.minimum;
-    for (int row = 0; row < rows; ++row) {
-        for (int column = 0; column < columns; ++column) {
-            const double value = heatmap.value(row, column);
-            const int y = rows - 1 - row;  // the first row at the top
-            map->data()->setCell(column, y, value);
-            auto* text = new QCPItemText(m_plot);
-            text->position->setCoords(column, y);
-            text->setText(std::isnan(value) ? QString("n/a")
-                          : heatmap.showValuesAsPercent ? QString::number(100.0 * value, 'f', 0) + "%"
-                                                        : QString::number(value, 'g', 3));
-            const double level = span > 0 && !std::isnan(value) ? (value - heatmap.minimum) / span : 0.0;
-            text->setColor(level > 0.6 || std::isnan(value) ? Qt::black : Qt::white);
-        }
     }
 }
 
@@ -318,23 +266,6 @@ QString ChartView::pointText(int seriesIndex, int pointIndex) const {
         .arg(series.y.value(pointIndex), 0, 'g', 6);
 }
 
-void ChartView::showHeatmapToolTip(const QPointF& position, const QPoint& globalPosition) {
-    const FigureHeatmap& heatmap = m_figure.heatmap;
-    const int column = int(std::lround(m_plot->xAxis->pixelToCoord(position.x())));
-    const int y = int(std::lround(m_plot->yAxis->pixelToCoord(position.y())));
-    const int row = int(heatmap.rowLabels.size()) - 1 - y;
-    if (column < 0 || column >= heatmap.columnLabels.size() || row < 0 || row >= heatmap.rowLabels.size()) {
-        QToolTip::hideText();
-        return;
-    }
-    const double value = heatmap.value(row, column);
-    QToolTip::showText(globalPosition,
-                       QString("%1 / %2\n%3: %4")
-                           .arg(heatmap.rowLabels[row], heatmap.columnLabels[column], heatmap.valueLabel,
-                                std::isnan(value) ? QString("no data") : QString::number(value, 'g', 4)),
-                       m_plot);
-}
-
 void ChartView::onMouseMove(QMouseEvent* event) {
     const QPointF position = event->position();
     const QPoint global = m_plot->mapToGlobal(position.toPoint());
@@ -354,41 +285,6 @@ void ChartView::onMousePress(QMouseEvent* event) {
     const auto [series, index] = pointAt(event->position());
     if (series < 0) return;
     Q_EMIT pointClicked(series, index, m_figure.series[series].pointRunIds.value(index));
-}
-
-bool ChartView::saveImage(const QString& path, int width, int height, QString* error) {
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    bool saved = false;
-    if (suffix == "png") {
-        saved = m_plot->savePng(path, width, height);
-    } else if (suffix == "pdf") {
-        saved = m_plot->savePdf(path, width, height);
-    } else if (suffix == "svg") {
-        QSvgGenerator generator;
-        generator.setFileName(path);
-        generator.setSize(QSize(width, height));
-        generator.setViewBox(QRect(0, 0, width, height));
-        generator.setTitle(m_figure.title);
-        QCPPainter painter;
-        if (painter.begin(&generator)) {
-            m_plot->toPainter(&painter, width, height);
-            saved = painter.end();
-        }
-    } else {
-        if (error) *error = QString("%1: unknown image format (use .png, .svg or .pdf)").arg(path);
-        return false;
-    }
-    if (!saved || !QFileInfo::exists(path)) {
-        if (error) *error = QString("%1: cannot write the figure").arg(path);
-        return false;
-    }
-    return true;
-}
-
-bool ChartView::exportWithCsv(const QString& imagePath, int width, int height, QString* error) {
-    if (!saveImage(imagePath, width, height, error)) return false;
-    const QFileInfo info(imagePath);
-    return writeFigureCsv(m_figure, info.path() + "/" + info.completeBaseName() + ".csv", error);
 }
 
 }  // namespace ctd::ui

@@ -50,7 +50,7 @@ private:
     void rebuild();
     void applyAxes();
     void addSeries(int index);
-    void addHeatmap();
+    void addHeatmap(int layoutRow);  // chart_heatmap.cpp
     void onMouseMove(QMouseEvent* event);
     void onMousePress(QMouseEvent* event);
 
