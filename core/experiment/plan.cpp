@@ -124,30 +124,7 @@ std::string ValidationReport::text() const {
     return out;
 }
 
-std::string modelFingerprint(const fs::path& folder) {
-    util::Sha256 hash;
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(folder)) {
-        const std::string name = entry.path().filename().string();
-        if (name == "config.json" || name == "tokenizer.model" || name.ends_with(".safetensors") ||
-            name.ends_with(".safetensors.index.json"))
-            files.push_back(entry.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& file : files) {
-        const auto size = fs::file_size(file);
-        hash.update(file.filename().string() + ":" + std::to_string(size) + "\n");
-        if (size <= (64u << 20)) {
-            hash.update(util::readFileBytes(file));
-        } else {
-            std::ifstream in(file, std::ios::binary);
-            std::string head(1u << 20, '\0');
-            in.read(head.data(), static_cast<std::streamsize>(head.size()));
-            hash.update(head);
-        }
-    }
-    return hash.hexDigest();
-}
+std::string modelFingerprint(const fs::path& folder) { return model::modelFolderHash(folder); }
 
 ValidationReport validateExperiment(const ExperimentSpec& spec, const PlanOptions& options) {
     ValidationReport report;

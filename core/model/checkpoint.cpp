@@ -3,7 +3,11 @@
 
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
+#include "core/util/hash.h"
 #include "core/util/json_file.h"
+
+#include <algorithm>
+#include <fstream>
 
 #include <torch/cuda.h>
 
@@ -27,6 +31,31 @@ void copyInto(at::Tensor& parameter, const at::Tensor& value, const std::string&
 }
 
 }  // namespace
+
+std::string modelFolderHash(const fs::path& folder) {
+    util::Sha256 hash;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(folder)) {
+        const std::string name = entry.path().filename().string();
+        if (name == "config.json" || name == "tokenizer.model" || name.ends_with(".safetensors") ||
+            name.ends_with(".safetensors.index.json"))
+            files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+        const auto size = fs::file_size(file);
+        hash.update(file.filename().string() + ":" + std::to_string(size) + "\n");
+        if (size <= (256u << 20)) {
+            hash.update(util::readFileBytes(file));
+        } else {
+            std::ifstream in(file, std::ios::binary);
+            std::string head(std::min<std::uintmax_t>(size, 1u << 20), '\0');
+            in.read(head.data(), static_cast<std::streamsize>(head.size()));
+            hash.update(head);
+        }
+    }
+    return hash.hexDigest();
+}
 
 at::ScalarType parseDtype(const std::string& name) {
     if (name == "float32" || name == "fp32" || name == "f32") return at::kFloat;

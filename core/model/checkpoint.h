@@ -29,6 +29,11 @@ void loadAdapter(LlamaForCausalLM& model, const std::filesystem::path& adapterFo
 void saveAdapter(const LlamaForCausalLM& model, const std::filesystem::path& adapterFolder,
                  const std::string& baseModelPath);
 
+// Content hash of a model folder (config, tokenizer, weights). Weight files over 256 MB are
+// fingerprinted by name, size and their first MB (the safetensors header) instead of read whole:
+// hashing a 7B model on every run would take minutes.
+std::string modelFolderHash(const std::filesystem::path& folder);
+
 // Parses "float32" / "fp32" / "bfloat16" / "bf16" / "float16" / "fp16".
 at::ScalarType parseDtype(const std::string& name);
 // "cpu", "cuda", "cuda:N"; CUDA requested but unusable is a ConfigError.

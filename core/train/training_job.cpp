@@ -27,34 +27,6 @@ text::PromptTemplate loadTemplate(const std::string& name) {
     return text::PromptTemplate::builtin(name);
 }
 
-// Content hash of a model folder: config, tokenizer and weights. Weights over 256 MB are
-// fingerprinted by their safetensors headers and sizes instead of read whole (a 7B model would
-// take minutes to hash on every run).
-std::string modelFolderHash(const fs::path& folder) {
-    util::Sha256 hash;
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(folder)) {
-        const std::string name = entry.path().filename().string();
-        if (name == "config.json" || name == "tokenizer.model" || name.ends_with(".safetensors") ||
-            name.ends_with(".safetensors.index.json"))
-            files.push_back(entry.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& file : files) {
-        const auto size = fs::file_size(file);
-        hash.update(file.filename().string() + ":" + std::to_string(size) + "\n");
-        if (size <= (256u << 20)) {
-            hash.update(util::readFileBytes(file));
-        } else {
-            std::ifstream in(file, std::ios::binary);
-            std::string head(std::min<std::uintmax_t>(size, 1u << 20), '\0');
-            in.read(head.data(), static_cast<std::streamsize>(head.size()));
-            hash.update(head);
-        }
-    }
-    return hash.hexDigest();
-}
-
 data::MixtureSpec mixtureSpecOf(const TrainingSpec& spec) {
     if (!spec.mixture.empty()) return data::MixtureSpec::load(spec.mixture);
     return data::MixtureSpec::fromJson(spec.mixtureSpec, "training spec '" + spec.name + "': mixture", spec.specDir);
@@ -140,7 +112,7 @@ TrainingJobResult train(store::Database& database, int64_t runId, const Training
             {"spec", spec.toJson()},
             {"mixture_hash", prepared.mixtureHash},
             {"mixture_counts", prepared.mixtureCounts},
-            {"base_model_hash", modelFolderHash(spec.baseModel)},
+            {"base_model_hash", model::modelFolderHash(spec.baseModel)},
             {"template", spec.templateName},
             {"seed", spec.trainer.seed},
             {"versions", {{"ctd", ctdVersion()}, {"libtorch", torchVersion()}}},
