@@ -25,11 +25,13 @@ inline nlohmann::json readJson(const std::filesystem::path& path) {
 // A fresh temporary folder removed at scope exit.
 class TempDir {
 public:
-    TempDir() {
+    explicit TempDir(const std::string& prefix = "ctd-test-") {
         std::random_device device;
-        m_path = std::filesystem::temp_directory_path() / ("ctd-test-" + std::to_string(device()) + std::to_string(device()));
+        m_path = std::filesystem::temp_directory_path() / (prefix + std::to_string(device()) + std::to_string(device()));
         std::filesystem::create_directories(m_path);
     }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
     ~TempDir() {
         std::error_code ignored;
         std::filesystem::remove_all(m_path, ignored);

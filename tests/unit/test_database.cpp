@@ -5,6 +5,8 @@
 #include "core/store/migrations.h"
 #include "core/util/error.h"
 
+#include "test_support.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -16,30 +18,8 @@ using ctd::store::Database;
 using ctd::store::DatasetStore;
 using ctd::store::Transaction;
 
-// A fresh temporary folder, removed at scope exit. std::filesystem::remove_all is avoided: the
-// copy that libtorch.so exports (which the dynamic linker may bind first) crashes.
-class TemporaryFolder {
-public:
-    explicit TemporaryFolder(const std::string& prefix) {
-        std::random_device device;
-        m_path = std::filesystem::temp_directory_path() / (prefix + std::to_string(device()) + std::to_string(device()));
-        std::filesystem::create_directories(m_path);
-    }
-    ~TemporaryFolder() { removeTree(m_path); }
-    TemporaryFolder(const TemporaryFolder&) = delete;
-    TemporaryFolder& operator=(const TemporaryFolder&) = delete;
-    const std::filesystem::path& path() const { return m_path; }
-
-private:
-    static void removeTree(const std::filesystem::path& path) {
-        std::error_code code;
-        if (std::filesystem::is_directory(std::filesystem::symlink_status(path, code)))
-            for (const auto& entry : std::filesystem::directory_iterator(path, code)) removeTree(entry.path());
-        std::filesystem::remove(path, code);
-    }
-
-    std::filesystem::path m_path;
-};
+// The shared temporary folder of test_support.h (removed at scope exit).
+using TemporaryFolder = ctd::test::TempDir;
 
 class DatabaseTest : public ::testing::Test {
 protected:
