@@ -99,8 +99,10 @@ int main(int argc, char** argv) {
     const int threads = argc > 1 ? std::atoi(argv[1]) : 2;
     at::set_num_threads(threads);
     at::set_num_interop_threads(1);
+    const Shape tiny{"tiny", 128, 352, 4, 4};  // the committed tiny-llama models; 16 x 64 = demo micro-batch
     const Shape small{"2M", 192, 512, 4, 6};
     const Shape large{"20M", 512, 1376, 6, 8};
+    benchTraining(tiny, 16, 64, 30);
     benchTraining(small, 4, 128, 20);
     benchTraining(large, 4, 128, 8);
     benchDecoding(small, 128);

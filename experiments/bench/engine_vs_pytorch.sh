@@ -16,7 +16,7 @@ rows = [json.loads(l) for f in ("ctd.jsonl", "torch.jsonl") for l in open(f"{sys
 def get(bench, impl, config):
     return next(r for r in rows if r["bench"] == bench and r["impl"] == impl and r["config"] == config)
 print("\nratio                                   value")
-for config in ("2M", "20M"):
+for config in ("tiny", "2M", "20M"):
     a = get("lora_train_step", "ctd", config)["tokens_per_s"]
     b = get("lora_train_step", "pytorch_eager", config)["tokens_per_s"]
     print(f"LoRA train step ctd / PyTorch eager {config:>4}  {a / b:5.2f}x  ({a:.0f} vs {b:.0f} tok/s)")
