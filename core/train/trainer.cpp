@@ -1,5 +1,6 @@
 // Training loop, data order and checkpoints (see trainer.h).
 #include "core/train/trainer.h"
+#include "core/util/splitmix64.h"
 
 #include "core/model/checkpoint.h"
 #include "core/model/safetensors.h"
@@ -19,13 +20,6 @@ namespace ctd::train {
 namespace fs = std::filesystem;
 
 namespace {
-
-uint64_t splitmix64(uint64_t& state) {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 at::Tensor cpuRngState() {
     auto generator = at::detail::getDefaultCPUGenerator();
@@ -63,9 +57,11 @@ private:
 std::vector<int64_t> seededPermutation(int64_t size, uint64_t seed) {
     std::vector<int64_t> order(static_cast<size_t>(size));
     for (int64_t i = 0; i < size; ++i) order[static_cast<size_t>(i)] = i;
-    uint64_t state = seed;
+    // Plain modulo reduction rather than below()'s rejection: it fixes the data order of every
+    // recorded run, and its bias (at most size / 2^64) is immaterial here.
+    util::SplitMix64 random(seed);
     for (int64_t i = size - 1; i > 0; --i) {
-        const int64_t j = static_cast<int64_t>(splitmix64(state) % static_cast<uint64_t>(i + 1));
+        const int64_t j = static_cast<int64_t>(random.next() % static_cast<uint64_t>(i + 1));
         std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(j)]);
     }
     return order;
