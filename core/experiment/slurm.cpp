@@ -23,7 +23,10 @@ std::string shellQuote(const std::string& text) {
 
 namespace {
 
+// The installed package starts the real binary through a launcher that finds libtorch; job scripts
+// must call the launcher (it exports its path as CTD_LAUNCHER), not the bare binary.
 std::string defaultCtdPath() {
+    if (const char* launcher = std::getenv("CTD_LAUNCHER"); launcher != nullptr && *launcher != '\0') return launcher;
     std::error_code error;
     const auto self = fs::read_symlink("/proc/self/exe", error);
     return error ? std::string("ctd") : self.string();

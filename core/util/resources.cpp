@@ -37,9 +37,14 @@ std::filesystem::path resourceDir() {
     }
     std::vector<std::filesystem::path> tried;
     if (const auto exeDir = executableDir(); !exeDir.empty()) {
-        const auto installed = (exeDir / ".." / "share" / "ctd").lexically_normal();
-        if (isDirectory(installed)) return installed;
-        tried.push_back(installed);
+        // <prefix>/bin/<exe> and the package layout <prefix>/lib/ctd/<exe> (behind the launcher of
+        // packaging/launcher.sh.in). A folder only counts when it holds templates/, so an unrelated
+        // share/ctd next to a build tree is not taken for ours.
+        for (const auto& installed : {exeDir / ".." / "share" / "ctd", exeDir / ".." / ".." / "share" / "ctd"}) {
+            const auto normal = installed.lexically_normal();
+            if (isDirectory(normal / "templates")) return normal;
+            tried.push_back(normal);
+        }
     }
 #ifdef CTD_SOURCE_RESOURCE_DIR
     {

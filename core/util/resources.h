@@ -8,7 +8,8 @@ namespace ctd {
 
 // The resource folder, first match wins:
 //   1. the CTD_RESOURCE_DIR environment variable (must name an existing folder);
-//   2. <directory of the running executable>/../share/ctd (an installed package);
+//   2. <executable dir>/../share/ctd or <executable dir>/../../share/ctd, when it holds templates/
+//      (an install: <prefix>/bin, or the package layout <prefix>/lib/ctd);
 //   3. the source tree's resources/ folder (compile-time CTD_SOURCE_RESOURCE_DIR; build trees).
 // Throws IoError listing the places tried when none exists.
 std::filesystem::path resourceDir();
