@@ -9,7 +9,7 @@ cd "$root"
 apt_packages=(build-essential cmake ninja-build ccache pkg-config git
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   libsentencepiece-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev python3-venv)
+  libgtest-dev libgmock-dev libbenchmark-dev python3-venv clang-14 libclang-rt-14-dev)
 
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -9,6 +9,7 @@
 //   cell hash  the run key plus the evaluation (suite contents, generation settings, item limit,
 //              scorers): what a finished cell has done.
 #pragma once
+#include "core/eval/evaluator.h"
 #include "core/eval/suite.h"
 #include "core/experiment/spec.h"
 

@@ -187,7 +187,11 @@ ExperimentSpec ExperimentSpec::fromJson(const json& j, const std::string& source
         rejectUnknown(j["requirements"], {"gpu"}, source + ": requirements");
         s.requiresGpu = field<bool>(j["requirements"], "gpu", false, source + ": requirements");
     }
-    evaluationSettings(s);  // checks the generation fields now rather than at the first cell
+    try {
+        evaluationSettings(s);  // checks the generation fields now rather than at the first cell
+    } catch (const ConfigError& error) {
+        throw ConfigError(source + ": " + error.what());  // the spec's name alone does not say which file
+    }
     return s;
 }
 

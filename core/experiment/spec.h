@@ -21,7 +21,7 @@
 //                     "scorers"?: ["per-task"], "report_scorer"?: "per-task" },
 //     "requirements"?: {"gpu": false} }
 #pragma once
-#include "core/eval/evaluator.h"
+#include "core/eval/evaluation_settings.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,8 @@
 // Safetensors reading (memory-mapped, bounds-checked; single file or sharded folder) and writing.
 // A hostile or truncated file yields ctd::FormatError, never a crash or an out-of-bounds read.
 #pragma once
+#include "core/model/safetensors_header.h"
+
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -12,14 +14,6 @@
 #include <vector>
 
 namespace ctd::model {
-
-struct TensorInfo {
-    std::string name;
-    std::string dtype;             // as in the header: "F32", "F16", "BF16", ...
-    std::vector<int64_t> shape;
-    std::uint64_t begin = 0;       // byte offsets relative to the data section
-    std::uint64_t end = 0;
-};
 
 // One memory-mapped .safetensors file, validated whole at open(). The mapping is read-only and
 // private; like any mmap reader, it assumes no other process truncates the file while it is open.
@@ -51,7 +45,8 @@ private:
 };
 
 // The weights of a model folder: `model.safetensors`, or shards listed in
-// `model.safetensors.index.json` (shard names may not escape the folder). A folder holding only
+// `model.safetensors.index.json` (shard names are plain file names that must resolve inside the
+// folder, or into the blobs/ of the Hugging Face cache repository holding the snapshot folder). A folder holding only
 // pickle checkpoints (*.bin, *.pt, *.pth, *.pkl, *.ckpt) is refused with a message explaining why.
 class SafetensorsArchive {
 public:

@@ -11,6 +11,8 @@
 //                  mean, so a task with few examples is not drowned by one with many.
 // single_task and mixed_task always mask the prompt (the formula conditions on it).
 #pragma once
+#include "core/train/trainer_settings.h"
+
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -19,14 +21,6 @@
 #include <vector>
 
 namespace ctd::train {
-
-enum class LossType { TokenMean, ResponseOnly, SingleTask, MixedTask };
-
-LossType parseLossType(const std::string& name);
-std::string lossTypeName(LossType type);
-// Whether the prompt tokens must be masked for this loss (all but token_mean, whose masking
-// follows train_on_inputs).
-bool lossMasksPrompt(LossType type);
 
 // What the loss needs to know about the whole window of the current optimizer step.
 struct LossWindow {

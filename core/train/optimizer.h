@@ -2,6 +2,8 @@
 // Written out (rather than torch::optim::AdamW) so its state saves by parameter name into
 // safetensors and a resumed run continues bit for bit. The update is torch.optim.AdamW's.
 #pragma once
+#include "core/train/trainer_settings.h"
+
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -10,17 +12,6 @@
 #include <vector>
 
 namespace ctd::train {
-
-struct OptimizerSettings {
-    double learningRate = 3e-4;
-    double beta1 = 0.9;
-    double beta2 = 0.999;
-    double epsilon = 1e-8;
-    double weightDecay = 0.0;
-    int64_t warmupSteps = 10;
-    std::string schedule = "linear";  // linear | cosine | constant (after warm-up)
-    double maxGradNorm = 1.0;         // 0: no clipping
-};
 
 // Learning rate at optimizer step `step` (0-based) of `totalSteps`, as HF's schedulers.
 double learningRateAt(const OptimizerSettings& settings, int64_t step, int64_t totalSteps);

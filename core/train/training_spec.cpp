@@ -1,5 +1,5 @@
 // Training spec JSON <-> TrainingSpec, with errors naming the file and field.
-#include "core/train/training_job.h"
+#include "core/train/training_spec.h"
 
 #include "core/util/error.h"
 #include "core/util/json_file.h"
@@ -86,7 +86,11 @@ TrainingSpec TrainingSpec::fromJson(const json& j, const std::string& source, co
         o.maxGradNorm = field<double>(opt, "max_grad_norm", 1.0, source);
     }
     s.lossName = field<std::string>(j, "loss", "token_mean", source);
-    s.trainer.loss = parseLossType(s.lossName);
+    try {
+        s.trainer.loss = parseLossType(s.lossName);
+    } catch (const ConfigError& error) {
+        throw ConfigError(source + ": field 'loss': " + error.what());
+    }
     s.trainOnInputs = field<bool>(j, "train_on_inputs", true, source) && !lossMasksPrompt(s.trainer.loss);
     s.cutoffLength = field<int64_t>(j, "cutoff_length", 1024, source);
     s.truncation = field<std::string>(j, "truncation", "document", source);

@@ -3,6 +3,7 @@
 
 #include "core/util/error.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -33,10 +34,26 @@ nlohmann::json parseJson(const std::string& text, const std::string& source) {
             }
         }
         std::string detail = error.what();
-        const auto colon = detail.rfind(": ");
+        // After "parse error at line L, column C: "; the quoted text read so far may hold ": " too.
+        const auto colon = detail.find(": ", detail.find("parse error"));
         if (colon != std::string::npos) detail = detail.substr(colon + 2);
         throw FormatError(source + ":" + std::to_string(line) + ":" + std::to_string(column) +
                           ": invalid JSON: " + detail);
+    } catch (const nlohmann::json::out_of_range& error) {
+        // A number literal beyond a double's range (e.g. 1e400); found by fuzzing, it used to
+        // escape as an untyped exception. The message quotes the literal: locate it for the user.
+        std::string literal = error.what();
+        const auto open = literal.find('\''), close = literal.rfind('\'');
+        literal = open != std::string::npos && close > open ? literal.substr(open + 1, close - open - 1) : "";
+        std::string where = source;
+        if (const auto at = literal.empty() ? std::string::npos : text.find(literal); at != std::string::npos) {
+            const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+            const auto lineStart = text.rfind('\n', at);
+            const auto column = at - (lineStart == std::string::npos ? 0 : lineStart + 1) + 1;
+            where += ":" + std::to_string(line) + ":" + std::to_string(column);
+        }
+        if (literal.size() > 40) literal = literal.substr(0, 40) + "...";
+        throw FormatError(where + ": invalid JSON: the number " + literal + " is too large to represent");
     }
 }
 

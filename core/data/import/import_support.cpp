@@ -136,9 +136,19 @@ nlohmann::json parseJsonSpan(std::string_view text, std::size_t begin, std::size
         return nlohmann::json::parse(span.begin(), span.end());
     } catch (const nlohmann::json::parse_error& error) {
         std::string detail = error.what();
-        const auto colon = detail.rfind(": ");
+        // After "parse error at line L, column C: "; the quoted text read so far may hold ": " too.
+        const auto colon = detail.find(": ", detail.find("parse error"));
         if (colon != std::string::npos) detail = detail.substr(colon + 2);
         fail(error.byte == 0 ? 0 : std::min<std::size_t>(error.byte - 1, span.size()), "invalid JSON: " + detail);
+    } catch (const nlohmann::json::out_of_range& error) {
+        // A number beyond a double's range (e.g. 1e400), found by fuzzing: nlohmann reports it
+        // without a position but quotes the literal, so locate that.
+        std::string literal = error.what();
+        const auto open = literal.find('\''), close = literal.rfind('\'');
+        literal = open != std::string::npos && close > open ? literal.substr(open + 1, close - open - 1) : "";
+        const std::size_t at = literal.empty() ? std::string_view::npos : span.find(literal);
+        if (literal.size() > 40) literal = literal.substr(0, 40) + "...";
+        fail(at == std::string_view::npos ? 0 : at, "invalid JSON: the number " + literal + " is too large to represent");
     }
     return {};  // not reached: fail throws
 }
