@@ -11,6 +11,7 @@
 #include "core/text/tokenizer.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
+#include "core/util/out_of_memory.h"
 
 #include <algorithm>
 #include <chrono>
@@ -53,6 +54,34 @@ std::string adapterOfRun(const store::RunRecord& run) {
         throw ConfigError(label + " has no final adapter (state " + run.state +
                           "); evaluate it once its training has completed");
     return run.adapterDir;
+}
+
+bool hasUnscoredResponses(store::Database& database, int64_t evaluationId) {
+    store::Statement s = database.prepare(
+        "SELECT EXISTS (SELECT 1 FROM responses r WHERE r.evaluation_id = ? AND "
+        "NOT EXISTS (SELECT 1 FROM scores s WHERE s.response_id = r.id))");
+    s.bind(1, evaluationId);
+    return s.step() && s.columnInt(0) != 0;
+}
+
+// What ran out of memory and what to lower, for the failed evaluation's message.
+std::string evaluationOutOfMemory(const std::exception& error, const EvaluationSettings& settings, int64_t done,
+                                  int64_t total, int64_t longestPrompt) {
+    util::MemoryContext context;
+    context.activity = "generating responses (" + std::to_string(done) + " of " + std::to_string(total) + " items done)";
+    context.device = settings.device;
+    context.settings = {{"batch_size", std::to_string(settings.batchSize)},
+                        {"max_new_tokens", std::to_string(settings.generation.maxNewTokens)}};
+    if (settings.generation.strategy == model::GenerationSettings::Strategy::Beam)
+        context.settings.emplace_back("num_beams", std::to_string(settings.generation.numBeams));
+    if (longestPrompt > 0) context.settings.emplace_back("longest prompt tokens", std::to_string(longestPrompt));
+    context.settings.emplace_back("dtype", settings.dtype);
+    context.hint = "lower --batch-size (the evaluation resumes where it stopped)" +
+                   std::string(settings.generation.strategy == model::GenerationSettings::Strategy::Beam
+                                   ? ", use fewer --beams"
+                                   : "") +
+                   " or lower --max-new-tokens";
+    return util::describeOutOfMemory(error, context);
 }
 
 int64_t countNewTokens(const std::vector<int64_t>& ids, int64_t eos) {
@@ -152,8 +181,10 @@ EvaluationResult evaluateRun(store::Database& database, int64_t runId, const Sui
     result.skipped = result.total - static_cast<int64_t>(pending.size());
     if (pending.empty()) {
         if (results.getEvaluation(evaluationId).state != "completed") {
-            results.setEvaluationState(evaluationId, "completed");
+            // Scored before it is marked completed: a process killed while scoring leaves an
+            // unfinished evaluation, which the next call scores again (scores are replaced).
             if (settings.scoreAfterwards) scoreDefaults(database, {evaluationId});
+            results.setEvaluationState(evaluationId, "completed");
         }
         result.state = "completed";
         return result;
@@ -161,6 +192,7 @@ EvaluationResult evaluateRun(store::Database& database, int64_t runId, const Sui
     results.setEvaluationState(evaluationId, "running");
 
     int64_t done = result.skipped;
+    int64_t longestPrompt = 0;
     try {
         const model::LoadOptions load{model::parseDevice(settings.device), model::parseDtype(settings.dtype)};
         model::LlamaForCausalLM llama = model::loadModel(run.baseModel, load);
@@ -190,6 +222,7 @@ EvaluationResult evaluateRun(store::Database& database, int64_t runId, const Sui
             const std::size_t end = std::min(order.size(), begin + batchSize);
             std::vector<std::vector<int64_t>> batch;
             for (std::size_t i = begin; i < end; ++i) batch.push_back(encoded[order[i]]);
+            longestPrompt = static_cast<int64_t>(batch.front().size());  // longest first
             const auto started = Clock::now();
             const auto outputs = model::generate(llama, batch, settings.generation, stepProgress);
             const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
@@ -230,11 +263,16 @@ EvaluationResult evaluateRun(store::Database& database, int64_t runId, const Sui
         result.state = "cancelled";
         return result;
     } catch (const std::exception& error) {
+        if (util::isOutOfMemory(error)) {
+            const std::string message = evaluationOutOfMemory(error, settings, done, result.total, longestPrompt);
+            results.setEvaluationState(evaluationId, "failed", message);
+            throw Error(message);
+        }
         results.setEvaluationState(evaluationId, "failed", error.what());
         throw;
     }
-    results.setEvaluationState(evaluationId, "completed");
     if (settings.scoreAfterwards) scoreDefaults(database, {evaluationId});
+    results.setEvaluationState(evaluationId, "completed");
     result.state = "completed";
     return result;
 }
@@ -284,7 +322,10 @@ GenerationImportResult importGenerations(store::Database& database, const Genera
             result.evaluationId = *existing;
             result.alreadyImported = true;
             result.responses = results.countResponses(*existing);
-            return result;  // the transaction rolls back nothing: nothing was written
+            transaction.rollback();  // nothing was written
+            // A process killed while scoring the first import left responses without scores.
+            if (request.score && hasUnscoredResponses(database, *existing)) scoreDefaults(database, {*existing});
+            return result;
         }
         nlohmann::json settings = {{"imported", true},
                                    {"source", request.file},

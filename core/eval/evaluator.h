@@ -3,6 +3,7 @@
 // An evaluation is resumable (items already stored are skipped) and cancellable through its
 // progress callback. Also imports the authors' published generation files as runs.
 #pragma once
+#include "core/eval/evaluation_settings.h"
 #include "core/eval/suite.h"
 #include "core/model/generate.h"
 
@@ -18,22 +19,6 @@ class Database;
 }
 
 namespace ctd::eval {
-
-struct EvaluationSettings {
-    // Greedy by default; Strategy::Beam with numBeams = 4 is the paper's setting.
-    model::GenerationSettings generation;
-    int64_t batchSize = 16;      // prompts per generate call (beam search multiplies the rows)
-    int64_t limitPerGroup = -1;  // at most this many items per (task, harmful) group; < 0: all
-    std::string device = "cpu";
-    std::string dtype = "float32";
-    bool scoreAfterwards = true;  // scoreDefaults() once every item is stored
-
-    // The settings that decide the responses (a later evaluation with the same hash resumes).
-    // Batch size, device and the item limit are left out: they change speed or coverage, not
-    // what one item's answer is.
-    nlohmann::json toJson() const;
-    std::string hash(const std::string& suiteHash, const std::string& modelIdentity) const;
-};
 
 // (items done, items in this evaluation). Return false to cancel: the evaluation stops after the
 // current decoding step and is marked cancelled, keeping every stored response.

@@ -52,6 +52,21 @@ private:
     bool m_active = false;
 };
 
+// "nan", "inf" or "-inf" as the message says it.
+std::string nonFiniteName(double value) {
+    if (std::isnan(value)) return "nan";
+    return value > 0 ? "inf" : "-inf";
+}
+
+// Why training stopped on a non-finite value, where, and what is left to resume from.
+std::string divergedMessage(const std::string& what, int64_t step, int64_t total, const std::string& detail,
+                            const fs::path& lastGoodCheckpoint) {
+    return what + " at step " + std::to_string(step) + " of " + std::to_string(total) + " (" + detail + "); " +
+           (lastGoodCheckpoint.empty() ? std::string("no checkpoint was written before it")
+                                       : "the last good checkpoint is " + lastGoodCheckpoint.string()) +
+           ". Lower the learning rate or check the data, then train again";
+}
+
 }  // namespace
 
 std::vector<int64_t> seededPermutation(int64_t size, uint64_t seed) {
@@ -221,6 +236,18 @@ TrainingOutcome Trainer::run(const TrainerHooks& hooks, const std::optional<fs::
     TrainingProgress progress;
     progress.totalSteps = total;
     auto stopRequested = [&] { return hooks.stopFlag && hooks.stopFlag->load(); };
+    // Checkpoints are only written from finite weights, so this one always resumes cleanly.
+    fs::path lastGoodCheckpoint = resumeCheckpoint.value_or(fs::path());
+    auto checkpoint = [&](int64_t atStep, const at::Tensor& rngState = {}) {
+        for (const auto& [name, parameter] : trainableParameters())
+            if (!at::isfinite(parameter.detach()).all().item<bool>())
+                throw Error(divergedMessage("weights became non-finite", atStep, total,
+                                            "parameter " + name + "; no checkpoint written",
+                                            lastGoodCheckpoint));
+        outcome.lastCheckpoint = saveCheckpoint(atStep, losses, rngState);
+        lastGoodCheckpoint = outcome.lastCheckpoint;
+        if (hooks.onCheckpoint) hooks.onCheckpoint(outcome.lastCheckpoint, atStep);
+    };
 
     while (step < total) {
         const std::vector<int64_t> window = windowOfStep(step);
@@ -244,9 +271,14 @@ TrainingOutcome Trainer::run(const TrainerHooks& hooks, const std::optional<fs::
             // Right padding needs no attention mask: causal attention never looks ahead.
             const at::Tensor logits = m_model->forward(batch.inputIds);
             const at::Tensor loss = microBatchLoss(m_settings.loss, logits, batch.labels, batch.tasks, lossWindow);
-            if (!std::isfinite(loss.item<double>()))
-                throw Error("training diverged: loss is " + std::to_string(loss.item<double>()) + " at step " +
-                            std::to_string(step + 1) + " (the last checkpoint stays usable)");
+            const double lossValue = loss.item<double>();
+            if (!std::isfinite(lossValue))
+                throw Error(divergedMessage(
+                    "loss became " + nonFiniteName(lossValue), step + 1, total,
+                    "micro-batch " + std::to_string(begin / static_cast<size_t>(m_settings.microBatchSize) + 1) +
+                        " of " + std::to_string(lossWindow.accumulationSteps) + ", learning rate " +
+                        std::to_string(learningRateAt(m_settings.optimizer, step, total)),
+                    lastGoodCheckpoint));
             loss.backward();
             windowLoss += loss.item<double>();
             progress.tokens += batch.tokens;
@@ -255,11 +287,16 @@ TrainingOutcome Trainer::run(const TrainerHooks& hooks, const std::optional<fs::
             // The interrupted window is discarded: a resume redoes it.
             outcome.state = TrainingOutcome::State::Cancelled;
             m_optimizer->zeroGrad();
-            outcome.lastCheckpoint = saveCheckpoint(step, losses, windowRngState);
-            if (hooks.onCheckpoint) hooks.onCheckpoint(outcome.lastCheckpoint, step);
+            checkpoint(step, windowRngState);
             break;
         }
         progress.gradNorm = m_optimizer->clipGradNorm(m_settings.optimizer.maxGradNorm);
+        // A finite loss can still have non-finite gradients (an overflow in backward): stepping
+        // would write them into every weight.
+        if (!std::isfinite(progress.gradNorm))
+            throw Error(divergedMessage("gradient norm became " + nonFiniteName(progress.gradNorm), step + 1, total,
+                                        "loss " + std::to_string(windowLoss) + "; the weights were not updated",
+                                        lastGoodCheckpoint));
         const double learningRate = learningRateAt(m_settings.optimizer, step, total);
         m_optimizer->step(learningRate);
         ++step;
@@ -278,19 +315,13 @@ TrainingOutcome Trainer::run(const TrainerHooks& hooks, const std::optional<fs::
         // Progress first, so a checkpoint's step is already reported (and persisted) by callers.
         const bool keepGoing = (!hooks.onStep || hooks.onStep(progress)) && !stopRequested();
         const bool periodic = m_settings.checkpointEvery > 0 && step % m_settings.checkpointEvery == 0;
-        if (step < total && (!keepGoing || periodic)) {
-            outcome.lastCheckpoint = saveCheckpoint(step, losses);
-            if (hooks.onCheckpoint) hooks.onCheckpoint(outcome.lastCheckpoint, step);
-        }
+        if (step < total && (!keepGoing || periodic)) checkpoint(step);
         if (!keepGoing && step < total) {
             outcome.state = TrainingOutcome::State::Cancelled;
             break;
         }
     }
-    if (outcome.state == TrainingOutcome::State::Completed) {
-        outcome.lastCheckpoint = saveCheckpoint(step, losses);
-        if (hooks.onCheckpoint) hooks.onCheckpoint(outcome.lastCheckpoint, step);
-    }
+    if (outcome.state == TrainingOutcome::State::Completed) checkpoint(step);
     outcome.steps = step;
     m_model->eval();
     return outcome;

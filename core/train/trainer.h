@@ -6,6 +6,7 @@
 #include "core/model/llama.h"
 #include "core/train/loss.h"
 #include "core/train/optimizer.h"
+#include "core/train/trainer_settings.h"
 
 #include <atomic>
 #include <chrono>
@@ -24,20 +25,6 @@ struct TrainingExample {
     std::vector<int64_t> inputIds;
     std::vector<int64_t> labels;
     std::string task;
-};
-
-struct TrainerSettings {
-    OptimizerSettings optimizer;
-    LossType loss = LossType::TokenMean;
-    int64_t microBatchSize = 4;
-    int64_t gradientAccumulation = 32;
-    int64_t epochs = 3;
-    int64_t maxSteps = 0;            // > 0: a step budget instead of epochs
-    uint64_t seed = 42;
-    int64_t checkpointEvery = 0;     // optimizer steps; 0: only at the end
-    bool fullParameter = false;      // train every weight (tiny base models) instead of LoRA
-    std::string autocastDtype;       // CUDA only: "bfloat16" / "float16"; CPU stays fp32
-    int64_t padId = 0;
 };
 
 struct TrainingProgress {

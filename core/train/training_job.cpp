@@ -11,6 +11,7 @@
 #include "core/util/error.h"
 #include "core/util/hash.h"
 #include "core/util/json_file.h"
+#include "core/util/out_of_memory.h"
 #include "core/util/version.h"
 
 #include <chrono>
@@ -104,6 +105,7 @@ TrainingJobResult train(store::Database& database, int64_t runId, const Training
     store::RunStore runs(database);
     TrainingJobResult result;
     result.runId = runId;
+    int64_t step = 0, total = 0;
     try {
         runs.setState(runId, "running");
         Prepared prepared = prepare(spec, hooks);
@@ -134,7 +136,7 @@ TrainingJobResult train(store::Database& database, int64_t runId, const Training
         const auto tokenizer = text::Tokenizer::load(spec.baseModel);
         settings.padId = tokenizer.padId() >= 0 ? tokenizer.padId() : tokenizer.eosId();
         Trainer trainer(prepared.model, std::move(prepared.examples), settings, outputDir / "checkpoints");
-        const int64_t total = trainer.totalSteps();
+        total = trainer.totalSteps();
         runs.updateProgress(runId, checkpoint ? runs.get(runId).stepsDone : 0, total,
                             checkpoint ? checkpoint->string() : "");
 
@@ -143,6 +145,7 @@ TrainingJobResult train(store::Database& database, int64_t runId, const Training
         TrainerHooks trainerHooks;
         trainerHooks.stopFlag = hooks.stopFlag;
         trainerHooks.onStep = [&](const TrainingProgress& p) {
+            step = p.step;
             metrics.add(p);
             bool keepGoing = !hooks.onProgress || hooks.onProgress(p);
             // `ctd runs cancel` from another process marks the run; notice it every few steps.
@@ -150,6 +153,11 @@ TrainingJobResult train(store::Database& database, int64_t runId, const Training
                 lastStateCheck = p.step;
                 if (runs.get(runId).state == "cancelled") keepGoing = false;
             }
+            // A checkpoint follows this step: its metric points go first, so a process killed
+            // right after the checkpoint appears cannot resume past points it never stored.
+            const int64_t every = spec.trainer.checkpointEvery;
+            const bool stopping = !keepGoing || (hooks.stopFlag && hooks.stopFlag->load());
+            if (stopping || p.step >= p.totalSteps || (every > 0 && p.step % every == 0)) metrics.flush();
             return keepGoing;
         };
         trainerHooks.onCheckpoint = [&](const fs::path& folder, int64_t step) {
@@ -181,19 +189,50 @@ TrainingJobResult train(store::Database& database, int64_t runId, const Training
             runs.setState(runId, "cancelled", result.message);
         }
     } catch (const std::exception& error) {
+        const bool outOfMemory = util::isOutOfMemory(error);
         result.state = "failed";
-        result.message = error.what();
+        result.message = outOfMemory ? describeOutOfMemory(error, spec, step, total) : error.what();
         try {
             runs.setState(runId, "failed", result.message);
         } catch (...) {
             // The database itself failed; the original error is what the user needs.
         }
-        if (!swallowErrors) throw;
+        if (!swallowErrors) {
+            if (outOfMemory) throw Error(result.message);
+            throw;
+        }
     }
     return result;
 }
 
+// <db folder>/<db name>.runs/run-<id>, where a run without an output_dir keeps its checkpoints.
+fs::path defaultOutputDir(const store::Database& database, int64_t runId) {
+    return fs::absolute(database.path()).parent_path() / (database.path().stem().string() + ".runs") /
+           ("run-" + std::to_string(runId));
+}
+
 }  // namespace
+
+std::string describeOutOfMemory(const std::exception& error, const TrainingSpec& spec, int64_t step,
+                                int64_t totalSteps) {
+    const auto& trainer = spec.trainer;
+    util::MemoryContext context;
+    context.activity = step > 0 || totalSteps > 0 ? "training at step " + std::to_string(step + 1) + " of " +
+                                                        std::to_string(totalSteps)
+                                                  : "loading the model for training";
+    context.device = spec.device;
+    context.settings = {{"micro_batch_size", std::to_string(trainer.microBatchSize)},
+                        {"gradient_accumulation_steps", std::to_string(trainer.gradientAccumulation)},
+                        {"cutoff_length", std::to_string(spec.cutoffLength)},
+                        {"dtype", spec.dtype}};
+    if (!trainer.autocastDtype.empty()) context.settings.emplace_back("autocast", trainer.autocastDtype);
+    const int64_t effective = trainer.microBatchSize * trainer.gradientAccumulation;
+    context.hint = trainer.microBatchSize > 1
+                       ? "lower micro_batch_size (and raise gradient_accumulation_steps to keep the batch of " +
+                             std::to_string(effective) + " examples), or lower cutoff_length"
+                       : "lower cutoff_length, train in bfloat16, or use a device with more memory";
+    return util::describeOutOfMemory(error, context);
+}
 
 TrainingJobResult runTraining(store::Database& database, const TrainingSpec& spec, const TrainingJobHooks& hooks,
                               bool swallowErrors) {
@@ -222,10 +261,7 @@ TrainingJobResult runTraining(store::Database& database, const TrainingSpec& spe
         record.message = error.what();
     }
     const int64_t runId = runs.create(record);
-    const fs::path outputDir = !spec.outputDir.empty()
-                                   ? fs::path(spec.outputDir)
-                                   : fs::absolute(database.path()).parent_path() /
-                                         (database.path().stem().string() + ".runs") / ("run-" + std::to_string(runId));
+    const fs::path outputDir = !spec.outputDir.empty() ? fs::path(spec.outputDir) : defaultOutputDir(database, runId);
     fs::create_directories(outputDir);
     runs.setOutputDir(runId, outputDir.string());
     if (record.state == "failed") return {runId, "failed", record.message, {}};
@@ -235,10 +271,18 @@ TrainingJobResult runTraining(store::Database& database, const TrainingSpec& spe
 TrainingJobResult resumeTraining(store::Database& database, int64_t runId, const TrainingJobHooks& hooks,
                                  bool swallowErrors) {
     store::RunStore runs(database);
-    const store::RunRecord run = runs.get(runId);
+    store::RunRecord run = runs.get(runId);
     if (run.kind != "train") throw ConfigError("run " + std::to_string(runId) + " is not a training run");
     if (run.state == "completed") throw ConfigError("run " + std::to_string(runId) + " is already completed");
     const TrainingSpec spec = TrainingSpec::fromJson(run.spec, "run " + std::to_string(runId) + " spec", "");
+    if (run.outputDir.empty()) {
+        // Killed between creating the run and recording its folder: give it the folder now rather
+        // than writing checkpoints relative to the working directory.
+        const fs::path outputDir = !spec.outputDir.empty() ? fs::path(spec.outputDir) : defaultOutputDir(database, runId);
+        fs::create_directories(outputDir);
+        runs.setOutputDir(runId, outputDir.string());
+        run.outputDir = outputDir.string();
+    }
     const auto checkpoint = Trainer::latestCheckpoint(fs::path(run.outputDir) / "checkpoints");
     int64_t step = 0;
     if (checkpoint) step = util::readJsonFile(*checkpoint / "trainer_state.json").at("step").get<int64_t>();

@@ -4,6 +4,7 @@
 #pragma once
 #include "core/model/lora.h"
 #include "core/train/trainer.h"
+#include "core/train/training_spec.h"
 
 #include <nlohmann/json.hpp>
 
@@ -18,31 +19,6 @@ class Database;
 }
 
 namespace ctd::train {
-
-// A training spec (JSON). Defaults follow the authors' hyperparameters (DESIGN.md section 2).
-struct TrainingSpec {
-    std::string name;
-    std::string baseModel;           // HF model folder
-    std::string modelFamily;         // "llama1" / "llama2" (for plots); guessed from the template if empty
-    std::string templateName = "alpaca";  // built-in template name or a template JSON path
-    std::string mixture;             // mixture spec JSON path (built on the fly)
-    nlohmann::json mixtureSpec;      // or the mixture spec inline
-    model::LoraSettings lora;
-    TrainerSettings trainer;
-    std::string lossName = "token_mean";
-    bool trainOnInputs = true;       // authors' default; forced off for losses that mask the prompt
-    int64_t cutoffLength = 1024;
-    std::string truncation = "document";  // document | tail
-    std::string device = "cpu";
-    std::string dtype = "float32";
-    std::string outputDir;           // where checkpoints go; default <db folder>/<db name>.runs/run-<id>
-    std::filesystem::path specDir;   // folder of the spec file: relative paths resolve against it
-
-    static TrainingSpec fromJson(const nlohmann::json& json, const std::string& source,
-                                 const std::filesystem::path& specDir);
-    static TrainingSpec load(const std::filesystem::path& file);
-    nlohmann::json toJson() const;
-};
 
 struct TrainingJobHooks {
     std::function<bool(const TrainingProgress&)> onProgress;  // false cancels
@@ -64,5 +40,11 @@ TrainingJobResult runTraining(store::Database& database, const TrainingSpec& spe
 // Continues a cancelled, failed or interrupted (killed) run from its last checkpoint.
 TrainingJobResult resumeTraining(store::Database& database, int64_t runId, const TrainingJobHooks& hooks = {},
                                  bool swallowErrors = false);
+
+// The failure message of a training run that ran out of memory at optimizer step `step` (0-based
+// steps done; 0 with totalSteps 0: while loading): the device, micro-batch size, accumulation
+// steps, cutoff length and dtype that caused it, and what to lower.
+std::string describeOutOfMemory(const std::exception& error, const TrainingSpec& spec, int64_t step,
+                                int64_t totalSteps);
 
 }  // namespace ctd::train
