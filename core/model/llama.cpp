@@ -29,20 +29,26 @@ ProjectionImpl::ProjectionImpl(int64_t inFeatures, int64_t outFeatures) {
 }
 
 at::Tensor ProjectionImpl::forward(const at::Tensor& x) {
-    // On CUDA the fused LoRA kernel adds B(A x) into the base output without extra activations.
-    // On CPU the plain composition below stays bit-identical to HF/PEFT (and to PEFT's dropout).
-    if (x.is_cuda() && hasLora()) {
+    // The fused LoRA op adds scale * B(A dropout(x)) into the base output in place (CUDA kernels,
+    // or ATen products with the fused CPU dropout loop). Its dropout mask is PEFT's distribution
+    // from a counter-based hash whose seed comes from ATen's generator, so seeded runs repeat.
+    if (hasLora()) {
         const auto dropout = m_dropout > 0.0 && is_training() ? kernels::LoraDropout::draw(m_dropout)
                                                               : kernels::LoraDropout{};
         return kernels::loraLinear(x, weight, m_loraA->weight, m_loraB->weight, m_scale, dropout);
     }
-    at::Tensor y = at::linear(x, weight);
-    if (hasLora()) {
-        at::Tensor input = x;
-        if (m_dropout > 0.0 && is_training()) input = at::dropout(x, m_dropout, true);
-        y = y + m_loraB->forward(m_loraA->forward(input)) * m_scale;
-    }
-    return y;
+    return at::linear(x, weight);
+}
+
+at::Tensor ProjectionImpl::addLoraTo(const at::Tensor& base, const at::Tensor& x) {
+    if (!hasLora()) return base;
+    const auto dropout = m_dropout > 0.0 && is_training() ? kernels::LoraDropout::draw(m_dropout)
+                                                          : kernels::LoraDropout{};
+    const at::Tensor rows = x.reshape({-1, x.size(-1)});
+    const at::Tensor ax = at::mm(kernels::loraDropout(rows, dropout), m_loraA->weight.t());
+    // base + scale * ax B^T in one product with beta = 1, as the fused op's in-place addmm.
+    const at::Tensor y = at::addmm(base.reshape({-1, base.size(-1)}), ax, m_loraB->weight.t(), 1.0, m_scale);
+    return y.view(base.sizes());
 }
 
 void ProjectionImpl::addLora(int64_t rank, double alpha, double dropout) {
@@ -82,12 +88,48 @@ void ProjectionImpl::removeLora() {
 }
 
 // ---------------------------------------------------------------------------------------------
+at::Tensor StackedWeights::get(const std::vector<at::Tensor>& weights) {
+    bool trained = false;
+    for (const auto& weight : weights) trained = trained || weight.requires_grad();
+    if (trained) return at::cat(weights, 0);
+    // Equal data pointers mean the same memory (the sources keep it alive), and the shared version
+    // counters see every in-place update.
+    bool fresh = m_stacked.defined() && m_sources.size() == weights.size() &&
+                 m_stacked.scalar_type() == weights[0].scalar_type();
+    for (size_t i = 0; fresh && i < weights.size(); ++i)
+        fresh = m_sources[i].data_ptr() == weights[i].data_ptr() &&
+                m_versions[i] == static_cast<int64_t>(weights[i]._version());
+    if (!fresh) {
+        at::NoGradGuard noGrad;
+        m_stacked = at::cat(weights, 0);
+        m_sources.clear();
+        m_versions.clear();
+        for (const auto& weight : weights) {
+            m_sources.push_back(weight.detach());
+            m_versions.push_back(static_cast<int64_t>(weight._version()));
+        }
+    }
+    return m_stacked;
+}
+
+bool stackProjections(const at::Tensor& x) {
+    return !x.is_cuda() && (x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble) &&
+           at::GradMode::is_enabled();
+}
+
+// ---------------------------------------------------------------------------------------------
 RmsNormImpl::RmsNormImpl(int64_t size, double eps) : m_eps(eps) {
     weight = register_parameter("weight", at::ones({size}));
 }
 
+// The fused ops (CUDA kernels, CPU loops) cover CUDA tensors and fp32/fp64 CPU tensors; other CPU
+// dtypes keep HF's eager composition verbatim.
+static bool useFusedOps(const at::Tensor& x) {
+    return x.is_cuda() || x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble;
+}
+
 at::Tensor RmsNormImpl::forward(const at::Tensor& x) {
-    if (x.is_cuda()) return kernels::rmsNorm(x, weight, m_eps);
+    if (useFusedOps(x)) return kernels::rmsNorm(x, weight, m_eps);
     // HF computes the statistics in fp32 and casts back before scaling by the weight.
     const at::Tensor x32 = x.to(at::kFloat);
     const at::Tensor variance = x32.pow(2).mean(-1, /*keepdim=*/true);
@@ -112,7 +154,7 @@ static at::Tensor rotateHalf(const at::Tensor& x) {
 }
 
 at::Tensor applyRotary(const at::Tensor& x, const RotaryTables& tables) {
-    if (x.is_cuda()) return kernels::rotary(x, tables.cos, tables.sin);
+    if (useFusedOps(x)) return kernels::rotary(x, tables.cos, tables.sin);
     const at::Tensor cos = tables.cos.unsqueeze(1), sin = tables.sin.unsqueeze(1);
     return x * cos + rotateHalf(x) * sin;
 }
@@ -150,9 +192,24 @@ AttentionImpl::AttentionImpl(const LlamaConfig& c)
 at::Tensor AttentionImpl::forward(const at::Tensor& x, const RotaryTables& rotary, const at::Tensor& mask,
                                   KvCache* cache, int64_t layerIndex) {
     const int64_t batch = x.size(0), time = x.size(1);
-    at::Tensor q = q_proj->forward(x).view({batch, time, m_heads, m_headDim}).transpose(1, 2);
-    at::Tensor k = k_proj->forward(x).view({batch, time, m_kvHeads, m_headDim}).transpose(1, 2);
-    at::Tensor v = v_proj->forward(x).view({batch, time, m_kvHeads, m_headDim}).transpose(1, 2);
+    at::Tensor qFlat, kFlat, vFlat;
+    if (stackProjections(x)) {
+        // CPU training: one product for q, k and v (adapters added to their slices), so the
+        // input's gradient is one product too.
+        const at::Tensor stacked = at::linear(x, m_qkv.get({q_proj->weight, k_proj->weight, v_proj->weight}));
+        const auto parts = stacked.split_with_sizes({q_proj->weight.size(0), k_proj->weight.size(0),
+                                                     v_proj->weight.size(0)}, -1);
+        qFlat = q_proj->addLoraTo(parts[0], x);
+        kFlat = k_proj->addLoraTo(parts[1], x);
+        vFlat = v_proj->addLoraTo(parts[2], x);
+    } else {
+        qFlat = q_proj->forward(x);
+        kFlat = k_proj->forward(x);
+        vFlat = v_proj->forward(x);
+    }
+    at::Tensor q = qFlat.view({batch, time, m_heads, m_headDim}).transpose(1, 2);
+    at::Tensor k = kFlat.view({batch, time, m_kvHeads, m_headDim}).transpose(1, 2);
+    at::Tensor v = vFlat.view({batch, time, m_kvHeads, m_headDim}).transpose(1, 2);
     q = applyRotary(q, rotary);
     k = applyRotary(k, rotary);
     if (cache) {
@@ -188,7 +245,14 @@ MlpImpl::MlpImpl(const LlamaConfig& c) {
 }
 
 at::Tensor MlpImpl::forward(const at::Tensor& x) {
-    if (x.is_cuda()) return down_proj->forward(kernels::swiglu(gate_proj->forward(x), up_proj->forward(x)));
+    // CPU training: gate and up as one product with the stacked weights, and their gradients as
+    // one product back (the packed SwiGLU writes them side by side); only without adapters there.
+    const bool stack = stackProjections(x) && !gate_proj->hasLora() && !up_proj->hasLora();
+    if (stack) {
+        const at::Tensor weight = m_gateUp.get({gate_proj->weight, up_proj->weight});
+        return down_proj->forward(kernels::swigluPacked(at::linear(x, weight)));
+    }
+    if (useFusedOps(x)) return down_proj->forward(kernels::swiglu(gate_proj->forward(x), up_proj->forward(x)));
     return down_proj->forward(at::silu(gate_proj->forward(x)) * up_proj->forward(x));
 }
 

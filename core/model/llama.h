@@ -32,6 +32,9 @@ public:
     ProjectionImpl(int64_t inFeatures, int64_t outFeatures);
     at::Tensor forward(const at::Tensor& x);
     void addLora(int64_t rank, double alpha, double dropout);
+    // base + this projection's LoRA term for input x (base itself without an adapter): the adapter
+    // half of forward(), for a base output computed in a stacked product.
+    at::Tensor addLoraTo(const at::Tensor& base, const at::Tensor& x);
     bool hasLora() const { return !m_loraA.is_empty(); }
     // Folds scale * B A into the base weight and removes the adapter.
     void mergeLora();
@@ -48,6 +51,24 @@ private:
     double m_dropout = 0.0;
 };
 TORCH_MODULE(Projection);
+
+// Projection weights of one input stacked into one (sum of outs, in) matrix, so that CPU training
+// runs one product (and one for the input's gradient) instead of several. Frozen weights are
+// stacked once and kept until a weight's storage or version changes (loading, merging an
+// adapter); trained weights are stacked by autograd on every call. A copy of the weights, so
+// only the training path uses it.
+class StackedWeights {
+public:
+    at::Tensor get(const std::vector<at::Tensor>& weights);
+
+private:
+    at::Tensor m_stacked;
+    std::vector<at::Tensor> m_sources;  // detached: they keep the storages alive for the pointer check
+    std::vector<int64_t> m_versions;
+};
+
+// Whether the CPU training path with stacked projections applies to x (fp32/fp64 CPU, grad mode).
+bool stackProjections(const at::Tensor& x);
 
 class RmsNormImpl : public torch::nn::Module {
 public:
@@ -78,6 +99,7 @@ public:
 
 private:
     int64_t m_heads, m_kvHeads, m_headDim;
+    StackedWeights m_qkv;
 };
 TORCH_MODULE(Attention);
 
@@ -86,6 +108,9 @@ public:
     explicit MlpImpl(const LlamaConfig& config);
     at::Tensor forward(const at::Tensor& x);
     Projection gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+
+private:
+    StackedWeights m_gateUp;
 };
 TORCH_MODULE(Mlp);
 

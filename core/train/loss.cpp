@@ -3,35 +3,13 @@
 
 #include "core/util/error.h"
 
+#include "ctd/kernels/next_token_loss.h"
+
 namespace ctd::train {
 
-LossType parseLossType(const std::string& name) {
-    if (name == "token_mean") return LossType::TokenMean;
-    if (name == "response_only") return LossType::ResponseOnly;
-    if (name == "single_task") return LossType::SingleTask;
-    if (name == "mixed_task") return LossType::MixedTask;
-    throw ConfigError("unknown loss type '" + name +
-                      "' (expected token_mean, response_only, single_task or mixed_task)");
-}
-
-std::string lossTypeName(LossType type) {
-    switch (type) {
-    case LossType::TokenMean: return "token_mean";
-    case LossType::ResponseOnly: return "response_only";
-    case LossType::SingleTask: return "single_task";
-    case LossType::MixedTask: return "mixed_task";
-    }
-    return "?";
-}
-
-bool lossMasksPrompt(LossType type) { return type != LossType::TokenMean; }
-
 at::Tensor tokenNll(const at::Tensor& logits, const at::Tensor& labels) {
-    const int64_t batch = logits.size(0), time = logits.size(1), vocab = logits.size(2);
-    const at::Tensor shiftedLogits = logits.narrow(1, 0, time - 1).reshape({-1, vocab}).to(at::kFloat);
-    const at::Tensor shiftedLabels = labels.narrow(1, 1, time - 1).reshape({-1});
-    const at::Tensor nll = at::cross_entropy_loss(shiftedLogits, shiftedLabels, {}, at::Reduction::None, -100);
-    return nll.view({batch, time - 1});
+    // Fused on CPU (loss and gradient in one pass over the logits); at::cross_entropy_loss elsewhere.
+    return kernels::nextTokenNll(logits, labels, -100);
 }
 
 at::Tensor microBatchLoss(LossType type, const at::Tensor& logits, const at::Tensor& labels,

@@ -6,13 +6,17 @@
 #include "core/model/llama.h"
 #include "core/train/loss.h"
 #include "core/train/optimizer.h"
+#include "ctd/kernels/backend.h"
 
 #include <ATen/Parallel.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <iostream>
+#include <string>
 
 using namespace ctd;
 
@@ -40,6 +44,14 @@ double seconds(std::chrono::steady_clock::time_point since) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
+// Processor time of the whole process: on a machine shared with other jobs it moves much less
+// than wall time (with one thread it is the work done), so the ratio script reports both.
+double processorSeconds() {
+    timespec now{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
+}
+
 void benchTraining(const Shape& shape, int64_t batch, int64_t time, int steps) {
     at::manual_seed(0);
     model::LlamaForCausalLM llama(configOf(shape));
@@ -62,11 +74,20 @@ void benchTraining(const Shape& shape, int64_t batch, int64_t time, int steps) {
     };
     for (int i = 0; i < 3; ++i) step();
     const auto start = std::chrono::steady_clock::now();
+    const double processorStart = processorSeconds();
     for (int i = 0; i < steps; ++i) step();
     const double elapsed = seconds(start) / steps;
+    const double processor = (processorSeconds() - processorStart) / steps;
+    // CTD_BENCH_PROFILE=<prefix>: a chrome trace of five more steps per config, <prefix><config>.json.
+    if (const char* prefix = std::getenv("CTD_BENCH_PROFILE")) {
+        torch::autograd::profiler::RecordProfile profile(std::string(prefix) + shape.name + ".json");
+        for (int i = 0; i < 5; ++i) step();
+    }
     std::cout << nlohmann::json{{"bench", "lora_train_step"}, {"impl", "ctd"}, {"config", shape.name},
                                 {"parameters", configOf(shape).parameterCount()}, {"batch", batch}, {"seq", time},
-                                {"ms_per_step", elapsed * 1000.0}, {"tokens_per_s", batch * time / elapsed}}
+                                {"ms_per_step", elapsed * 1000.0}, {"tokens_per_s", batch * time / elapsed},
+                                {"cpu_ms_per_step", processor * 1000.0},
+                                {"kernels", kernels::backendDescription()}}
                      .dump()
               << std::endl;
 }
@@ -97,12 +118,14 @@ void benchDecoding(const Shape& shape, int64_t newTokens) {
 
 int main(int argc, char** argv) {
     const int threads = argc > 1 ? std::atoi(argv[1]) : 2;
+    const std::string only = argc > 2 ? argv[2] : "";  // e.g. "tiny": that training config alone
     at::set_num_threads(threads);
     at::set_num_interop_threads(1);
     const Shape tiny{"tiny", 128, 352, 4, 4};  // the committed tiny-llama models; 16 x 64 = demo micro-batch
     const Shape small{"2M", 192, 512, 4, 6};
     const Shape large{"20M", 512, 1376, 6, 8};
     benchTraining(tiny, 16, 64, 30);
+    if (only == "tiny") return 0;
     benchTraining(small, 4, 128, 20);
     benchTraining(large, 4, 128, 8);
     benchDecoding(small, 128);

@@ -1,6 +1,8 @@
 // Build facts of the kernels library.
 #include "ctd/kernels/backend.h"
 
+#include "cpu/cpu_kernels.h"
+
 #ifdef CTD_WITH_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
@@ -16,10 +18,11 @@ bool builtWithCuda() {
 }
 
 std::string backendDescription() {
+    const std::string cpu = std::string("; fused cpu loops (") + cpu::instructionSet() + ")";
 #ifdef CTD_WITH_CUDA
-    return std::string("cuda kernels (sm ") + CTD_CUDA_ARCHITECTURE_LIST + ") with aten fallback";
+    return std::string("cuda kernels (sm ") + CTD_CUDA_ARCHITECTURE_LIST + ") with aten fallback" + cpu;
 #else
-    return "aten only (built without CUDA kernels)";
+    return "aten only (built without CUDA kernels)" + cpu;
 #endif
 }
 

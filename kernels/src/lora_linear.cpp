@@ -4,6 +4,7 @@
 #include "ctd/kernels/lora_linear.h"
 
 #include "ctd/kernels/dropout_mask.h"
+#include "cpu/cpu_kernels.h"
 #include "op_support.h"
 
 #include <torch/csrc/autograd/custom_function.h>
@@ -42,6 +43,47 @@ at::Tensor applyMask(const at::Tensor& values, const at::Tensor& mask) {
     return (values.to(mask.scalar_type()) * mask).to(values.scalar_type());
 }
 
+// The fused CPU loop (fp32/fp64 CPU tensors): values times the mask of `dropout`, element i of the
+// contiguous `values` taking the factor of index i, written to a new tensor or added into `into`.
+at::Tensor dropoutCpu(const at::Tensor& values, const LoraDropout& dropout, at::Tensor into = {}) {
+    const at::Tensor in = values.contiguous();
+    const bool accumulate = into.defined();
+    at::Tensor out = accumulate ? into : at::empty_like(in);
+    TORCH_CHECK(out.is_contiguous() && out.sizes() == in.sizes(), "loraDropout: bad accumulation target");
+    const DropoutKey key = DropoutKey::make(dropout.seed, dropout.probability);
+    AT_DISPATCH_FLOATING_TYPES(in.scalar_type(), "loraDropout", [&] {
+        cpu::dropout<scalar_t>(in.const_data_ptr<scalar_t>(), out.mutable_data_ptr<scalar_t>(), in.numel(), key,
+                               accumulate);
+    });
+    return out;
+}
+
+class LoraDropoutFunction : public torch::autograd::Function<LoraDropoutFunction> {
+public:
+    static at::Tensor forward(AutogradContext* context, const at::Tensor& x, double probability, int64_t seed) {
+        context->saved_data["probability"] = probability;
+        context->saved_data["seed"] = seed;
+        const LoraDropout dropout{probability, static_cast<uint64_t>(seed)};
+        if (detail::useCpuKernels(x)) return dropoutCpu(x, dropout);
+        const auto compute = x.options().dtype(detail::computeType(x.scalar_type()));
+        return applyMask(x, loraDropoutScaleMask(x.sizes(), dropout, compute));
+    }
+
+    static variable_list backward(AutogradContext* context, variable_list gradients) {
+        const LoraDropout dropout{context->saved_data["probability"].toDouble(),
+                                  static_cast<uint64_t>(context->saved_data["seed"].toInt())};
+        const at::Tensor& gradY = gradients[0];
+        at::Tensor gradX;
+        if (detail::useCpuKernels(gradY)) {
+            gradX = dropoutCpu(gradY, dropout);
+        } else {
+            const auto compute = gradY.options().dtype(detail::computeType(gradY.scalar_type()));
+            gradX = applyMask(gradY, loraDropoutScaleMask(gradY.sizes(), dropout, compute));
+        }
+        return {gradX, at::Tensor(), at::Tensor()};
+    }
+};
+
 #ifdef CTD_WITH_CUDA
 // The fused dropout kernels cover ranks up to 64 and rows that fit in shared memory.
 bool useDropoutKernels(const at::Tensor& x, int64_t rank) {
@@ -71,7 +113,10 @@ public:
         }
 #endif
         if (!ax.defined()) {
-            const at::Tensor input = dropoutActive(probability) ? applyMask(rows, computeMask(rows, dropout)) : rows;
+            at::Tensor input = rows;
+            if (dropoutActive(probability))
+                input = detail::useCpuKernels(rows) ? dropoutCpu(rows, dropout)
+                                                    : applyMask(rows, computeMask(rows, dropout));
             ax = at::mm(input, a.t());
         }
         at::Tensor y = at::mm(rows, weight.t());
@@ -102,10 +147,11 @@ public:
 #else
         const bool kernels = false;
 #endif
+        const bool cpuKernels = active && detail::useCpuKernels(rows);
         // d(ax) = scale * gradY B: (rows, rank), the only extra buffer of the backward pass.
         const at::Tensor gradAx = (gradX || gradA) ? at::mm(gradY, b).mul_(scale) : at::Tensor();
         at::Tensor mask;  // materialized only on the ATen path
-        if (active && !kernels && (gradX || gradA)) mask = computeMask(rows, dropout);
+        if (active && !kernels && !cpuKernels && (gradX || gradA)) mask = computeMask(rows, dropout);
 
         at::Tensor resultX, resultWeight, resultA, resultB;
         if (gradB) resultB = at::mm(gradY.t(), ax).mul_(scale);
@@ -122,6 +168,7 @@ public:
                 resultA = sums.to(a.scalar_type());
             }
 #endif
+            if (!resultA.defined() && cpuKernels) resultA = at::mm(gradAx.t(), dropoutCpu(rows, dropout));
             if (!resultA.defined()) resultA = at::mm(gradAx.t(), mask.defined() ? applyMask(rows, mask) : rows);
         }
         if (gradX) {
@@ -136,6 +183,8 @@ public:
                     rows.size(0), rows.size(1), a.size(0), DropoutKey::make(dropout.seed, probability),
                     detail::currentStream()));
 #endif
+            } else if (cpuKernels) {
+                dropoutCpu(at::mm(gradAx, a), dropout, resultX);
             } else {
                 resultX.add_(applyMask(at::mm(gradAx, a), mask));
             }
@@ -162,6 +211,14 @@ at::Tensor loraDropoutScaleMask(at::IntArrayRef shape, const LoraDropout& dropou
     const at::Tensor bits = mixBits(at::bitwise_xor(at::bitwise_xor(first, high), int64_t(key.key2)));
     const at::Tensor keep = at::bitwise_right_shift(bits, 8).ge(int64_t(key.threshold));
     return keep.to(options.dtype().toScalarType()).mul_(static_cast<double>(key.keepScale));
+}
+
+at::Tensor loraDropout(const at::Tensor& x, const LoraDropout& dropout) {
+    detail::checkFloating(x, "loraDropout", "x");
+    TORCH_CHECK(dropout.probability >= 0.0 && dropout.probability < 1.0,
+                "loraDropout: dropout probability must be in [0, 1), got ", dropout.probability);
+    if (!dropoutActive(dropout.probability)) return x;
+    return LoraDropoutFunction::apply(x, dropout.probability, static_cast<int64_t>(dropout.seed));
 }
 
 at::Tensor loraLinear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& loraA, const at::Tensor& loraB,

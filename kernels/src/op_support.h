@@ -25,6 +25,12 @@ inline bool useCudaKernels(const at::Tensor& tensor) {
 #endif
 }
 
+// True when the fused CPU loops (cpu/cpu_kernels.h) handle `tensor`: a CPU tensor in fp32 or fp64.
+inline bool useCpuKernels(const at::Tensor& tensor) {
+    const auto type = tensor.scalar_type();
+    return tensor.device().is_cpu() && (type == at::kFloat || type == at::kDouble);
+}
+
 // fp32 for every floating dtype but double, which keeps double (finite-difference tests).
 inline at::ScalarType computeType(at::ScalarType type) { return type == at::kDouble ? at::kDouble : at::kFloat; }
 

@@ -1,7 +1,9 @@
-// RMSNorm op: a custom autograd function running the fused CUDA kernel on CUDA tensors and the
-// same formulas as ATen ops elsewhere. Saves x, the weight and one inverse RMS per row.
+// RMSNorm op: a custom autograd function running the fused CUDA kernel on CUDA tensors, the fused
+// CPU loops on fp32/fp64 CPU tensors, ATen formulas elsewhere. Saves x, the weight and one
+// inverse RMS per row.
 #include "ctd/kernels/rmsnorm.h"
 
+#include "cpu/cpu_kernels.h"
 #include "op_support.h"
 
 #include <torch/csrc/autograd/custom_function.h>
@@ -40,6 +42,31 @@ std::pair<at::Tensor, at::Tensor> backwardAten(const at::Tensor& gradY, const at
     return {gradX, gradWeight};
 }
 
+Normalized forwardCpu(const at::Tensor& x, const at::Tensor& weight, double eps) {
+    at::Tensor y = at::empty_like(x);
+    at::Tensor inverseRms = at::empty({x.size(0)}, x.options());
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rmsNorm", [&] {
+        cpu::rmsNormForward<scalar_t>(x.const_data_ptr<scalar_t>(), weight.const_data_ptr<scalar_t>(),
+                                      y.mutable_data_ptr<scalar_t>(), inverseRms.mutable_data_ptr<scalar_t>(),
+                                      x.size(0), x.size(1), eps);
+    });
+    return {y, inverseRms};
+}
+
+std::pair<at::Tensor, at::Tensor> backwardCpu(const at::Tensor& gradY, const at::Tensor& x, const at::Tensor& weight,
+                                              const at::Tensor& inverseRms, bool weightGrad) {
+    const int64_t rows = x.size(0), cols = x.size(1);
+    at::Tensor gradX = at::empty_like(x);
+    at::Tensor partials = weightGrad ? at::empty({cpu::rmsNormBlocks(rows), cols}, x.options()) : at::Tensor();
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rmsNorm", [&] {
+        cpu::rmsNormBackward<scalar_t>(gradY.const_data_ptr<scalar_t>(), x.const_data_ptr<scalar_t>(),
+                                       weight.const_data_ptr<scalar_t>(), inverseRms.const_data_ptr<scalar_t>(),
+                                       gradX.mutable_data_ptr<scalar_t>(),
+                                       weightGrad ? partials.mutable_data_ptr<scalar_t>() : nullptr, rows, cols);
+    });
+    return {gradX, weightGrad ? partials.sum(0) : at::Tensor()};
+}
+
 #ifdef CTD_WITH_CUDA
 Normalized forwardCuda(const at::Tensor& x, const at::Tensor& weight, double eps) {
     const c10::cuda::CUDAGuard guard(x.device());
@@ -72,11 +99,12 @@ public:
     static at::Tensor forward(AutogradContext* context, const at::Tensor& x, const at::Tensor& weight, double eps) {
         const at::Tensor rows = x.reshape({-1, x.size(-1)}).contiguous();
         const at::Tensor w = weight.contiguous();
+        Normalized result;
+        if (detail::useCpuKernels(rows)) result = forwardCpu(rows, w, eps);
 #ifdef CTD_WITH_CUDA
-        const Normalized result = detail::useCudaKernels(rows) ? forwardCuda(rows, w, eps) : forwardAten(rows, w, eps);
-#else
-        const Normalized result = forwardAten(rows, w, eps);
+        else if (detail::useCudaKernels(rows)) result = forwardCuda(rows, w, eps);
 #endif
+        else result = forwardAten(rows, w, eps);
         context->save_for_backward({rows, w, result.inverseRms});
         return result.y.view(x.sizes());
     }
@@ -86,13 +114,13 @@ public:
         const at::Tensor& rows = saved[0];
         const at::Tensor gradY = gradients[0].reshape(rows.sizes()).contiguous();
         const bool weightGrad = context->needs_input_grad(1);
+        std::pair<at::Tensor, at::Tensor> result;
+        if (detail::useCpuKernels(rows)) result = backwardCpu(gradY, rows, saved[1], saved[2], weightGrad);
 #ifdef CTD_WITH_CUDA
-        auto [gradX, gradWeight] = detail::useCudaKernels(rows)
-                                       ? backwardCuda(gradY, rows, saved[1], saved[2], weightGrad)
-                                       : backwardAten(gradY, rows, saved[1], saved[2], weightGrad);
-#else
-        auto [gradX, gradWeight] = backwardAten(gradY, rows, saved[1], saved[2], weightGrad);
+        else if (detail::useCudaKernels(rows)) result = backwardCuda(gradY, rows, saved[1], saved[2], weightGrad);
 #endif
+        else result = backwardAten(gradY, rows, saved[1], saved[2], weightGrad);
+        auto& [gradX, gradWeight] = result;
         return {gradX.view(gradients[0].sizes()), gradWeight, at::Tensor()};
     }
 };

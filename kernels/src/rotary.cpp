@@ -1,7 +1,9 @@
-// Rotary-embedding op: a custom autograd function running the fused CUDA kernel on CUDA tensors
-// and rotate_half arithmetic in ATen elsewhere. Nothing but the tables is saved for backward.
+// Rotary-embedding op: a custom autograd function running the fused CUDA kernel on CUDA tensors,
+// the fused CPU loop on fp32/fp64 CPU tensors and rotate_half arithmetic in ATen elsewhere.
+// Nothing but the tables is saved for backward.
 #include "ctd/kernels/rotary.h"
 
+#include "cpu/cpu_kernels.h"
 #include "op_support.h"
 
 #include <torch/csrc/autograd/custom_function.h>
@@ -47,7 +49,29 @@ at::Tensor rotateCuda(const at::Tensor& input, const at::Tensor& cos, const at::
 }
 #endif
 
-at::Tensor rotate(const at::Tensor& input, const at::Tensor& cos, const at::Tensor& sin, bool backward) {
+// timeMajor: lay the result out as a transposed contiguous (batch, time, heads, head_dim) tensor,
+// so that the gradient of q or k sliced from a projection's output flows back without a copy.
+at::Tensor rotateCpu(const at::Tensor& input, const at::Tensor& cos, const at::Tensor& sin, bool backward,
+                     bool timeMajor) {
+    const at::Tensor x = input.stride(-1) == 1 ? input : input.contiguous();
+    const int64_t batch = x.size(0), heads = x.size(1), time = x.size(2), headDim = x.size(3);
+    const at::Tensor c = cos.to(x.scalar_type()).contiguous(), s = sin.to(x.scalar_type()).contiguous();
+    const int64_t tableBatchStride = c.size(0) == 1 ? 0 : time * headDim;
+    at::Tensor output = timeMajor ? at::empty({batch, time, heads, headDim}, x.options()).transpose(1, 2)
+                                  : at::empty({batch, heads, time, headDim}, x.options());
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rotary", [&] {
+        const cpu::HeadView<const scalar_t> in{x.const_data_ptr<scalar_t>(), x.stride(0), x.stride(1), x.stride(2)};
+        const cpu::HeadView<scalar_t> out{output.mutable_data_ptr<scalar_t>(), output.stride(0), output.stride(1),
+                                          output.stride(2)};
+        cpu::rotary<scalar_t>(in, c.const_data_ptr<scalar_t>(), s.const_data_ptr<scalar_t>(), tableBatchStride, out,
+                              batch, heads, time, headDim, backward);
+    });
+    return output;
+}
+
+at::Tensor rotate(const at::Tensor& input, const at::Tensor& cos, const at::Tensor& sin, bool backward,
+                  bool timeMajor = false) {
+    if (detail::useCpuKernels(input)) return rotateCpu(input, cos, sin, backward, timeMajor);
 #ifdef CTD_WITH_CUDA
     if (detail::useCudaKernels(input)) return rotateCuda(input, cos, sin, backward);
 #endif
@@ -59,12 +83,15 @@ public:
     static at::Tensor forward(AutogradContext* context, const at::Tensor& x, const at::Tensor& cos,
                               const at::Tensor& sin) {
         context->save_for_backward({cos, sin});
+        // A (batch, heads, time, head_dim) view of a (batch, time, heads * head_dim) projection.
+        context->saved_data["timeMajor"] = x.size(1) > 1 && x.size(2) > 1 && x.stride(1) < x.stride(2);
         return rotate(x, cos, sin, /*backward=*/false);
     }
 
     static variable_list backward(AutogradContext* context, variable_list gradients) {
         const auto saved = context->get_saved_variables();
-        return {rotate(gradients[0], saved[0], saved[1], /*backward=*/true), at::Tensor(), at::Tensor()};
+        const bool timeMajor = context->saved_data["timeMajor"].toBool();
+        return {rotate(gradients[0], saved[0], saved[1], /*backward=*/true, timeMajor), at::Tensor(), at::Tensor()};
     }
 };
 

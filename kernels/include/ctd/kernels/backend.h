@@ -9,7 +9,7 @@ namespace ctd::kernels {
 // or bf16 then take the fused path, everything else the ATen composition.
 bool builtWithCuda();
 
-// One line for run logs, e.g. "cuda kernels (sm 80,90) with aten fallback" or "aten only".
+// One line for run logs, e.g. "cuda kernels (sm 80,90) with aten fallback; fused cpu loops (avx2)".
 std::string backendDescription();
 
 // Peak bytes allocated through ATen's CUDA caching allocator on `device` since the last reset, or

@@ -23,6 +23,10 @@ struct LoraDropout {
 at::Tensor loraLinear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& loraA,
                       const at::Tensor& loraB, double scale, const LoraDropout& dropout = {});
 
+// PEFT's lora_dropout on its own: x times loraDropoutScaleMask(x.sizes(), dropout) (x itself when
+// the probability is 0). Differentiable in x; the backward regenerates the mask from the seed.
+at::Tensor loraDropout(const at::Tensor& x, const LoraDropout& dropout);
+
 // The factor loraLinear multiplies x by before the adapter: 0 for dropped elements, 1 / (1 - p)
 // for kept ones (all ones without dropout), in x's shape. For eager references and tests.
 at::Tensor loraDropoutScaleMask(at::IntArrayRef shape, const LoraDropout& dropout, const at::TensorOptions& options);
