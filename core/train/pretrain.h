@@ -19,7 +19,7 @@ struct PretrainOptions {
     std::filesystem::path worldDir;   // generated there (with `seed`) when it holds no world.json
     std::filesystem::path outputDir;  // models land in outputDir/<name>
     uint64_t seed = 1;
-    int64_t epochs = 2;
+    int64_t epochs = 3;  // 2 left tiny-llama1 at ROUGE-L >= 0.9 on 63% of translations; 3 gives 95%
     int threads = 2;
     std::vector<std::string> models = {"tiny-llama1", "tiny-llama2"};
     int64_t hidden = 128, intermediate = 352, layers = 4, heads = 4;
