@@ -244,6 +244,7 @@ TrainingOutcome Trainer::run(const TrainerHooks& hooks, const std::optional<fs::
                 throw Error(divergedMessage("weights became non-finite", atStep, total,
                                             "parameter " + name + "; no checkpoint written",
                                             lastGoodCheckpoint));
+        if (hooks.onBeforeCheckpoint) hooks.onBeforeCheckpoint(atStep);
         outcome.lastCheckpoint = saveCheckpoint(atStep, losses, rngState);
         lastGoodCheckpoint = outcome.lastCheckpoint;
         if (hooks.onCheckpoint) hooks.onCheckpoint(outcome.lastCheckpoint, atStep);

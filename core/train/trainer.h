@@ -42,6 +42,9 @@ struct TrainingProgress {
 struct TrainerHooks {
     // After every optimizer step; return false to stop (as the stop flag).
     std::function<bool(const TrainingProgress&)> onStep;
+    // Just before a checkpoint is written (step): the caller stores what belongs with it (metric
+    // points), so a process killed right after the folder appears cannot resume past unsaved points.
+    std::function<void(int64_t)> onBeforeCheckpoint;
     // After a checkpoint was written (folder, step).
     std::function<void(const std::filesystem::path&, int64_t)> onCheckpoint;
     const std::atomic<bool>* stopFlag = nullptr;

@@ -160,8 +160,8 @@ TrainingJobResult train(store::Database& database, int64_t runId, const Training
             if (stopping || p.step >= p.totalSteps || (every > 0 && p.step % every == 0)) metrics.flush();
             return keepGoing;
         };
+        trainerHooks.onBeforeCheckpoint = [&](int64_t) { metrics.flush(); };
         trainerHooks.onCheckpoint = [&](const fs::path& folder, int64_t step) {
-            metrics.flush();
             runs.updateProgress(runId, step, total, folder.string());
         };
         if (hooks.onMessage) hooks.onMessage("training: " + std::to_string(total) + " optimizer steps");
