@@ -5,6 +5,7 @@
 #include "core/model/llama.h"
 #include "core/train/loss.h"
 #include "kernels/kernel_checks.h"
+#include "tiny_llama.h"
 
 #include <gtest/gtest.h>
 
@@ -13,17 +14,9 @@ namespace {
 using namespace ctd;
 using namespace ctd::test;
 
+// Grouped-query heads: k and v narrower than q in the stacked product.
 model::LlamaConfig tinyConfig() {
-    model::LlamaConfig c;
-    c.vocabSize = 23;
-    c.hiddenSize = 16;
-    c.intermediateSize = 12;
-    c.numHiddenLayers = 2;
-    c.numAttentionHeads = 4;
-    c.numKeyValueHeads = 2;  // grouped-query: k and v narrower than q in the stack
-    c.headDim = 4;
-    c.maxPositionEmbeddings = 32;
-    return c;
+    return test::tinyLlamaConfig({.vocab = 23, .hidden = 16, .intermediate = 12, .maxPositions = 32});
 }
 
 model::LlamaForCausalLM makeModel(const std::vector<std::string>& targets, at::ScalarType type) {

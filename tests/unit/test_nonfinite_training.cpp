@@ -2,6 +2,7 @@
 // the run with the step in the message and never reach a checkpoint (the last good one stays the
 // newest); a CUDA out-of-memory error (constructed here: no GPU needed) becomes a failure message
 // that names the batch settings, the device and what to lower, for training and evaluation alike.
+#include "tiny_llama.h"
 #include "test_experiment_support.h"
 
 #include "core/eval/evaluator.h"
@@ -25,15 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 model::LlamaForCausalLM tinyLoraModel() {
-    model::LlamaConfig c;
-    c.vocabSize = 40;
-    c.hiddenSize = 32;
-    c.intermediateSize = 64;
-    c.numHiddenLayers = 2;
-    c.numAttentionHeads = 4;
-    c.numKeyValueHeads = 2;
-    c.headDim = 8;
-    c.maxPositionEmbeddings = 64;
+    const model::LlamaConfig c = test::tinyLlamaConfig();
     at::manual_seed(3);
     model::LlamaForCausalLM m(c);
     model::LoraSettings lora;

@@ -1,6 +1,7 @@
 // The training loop on a tiny random model: loss falls when overfitting, the same seed gives the
 // same curve, resume from a checkpoint equals an uninterrupted run, cancel leaves a resumable run.
 #include "test_support.h"
+#include "tiny_llama.h"
 
 #include "core/model/checkpoint.h"
 #include "core/train/trainer.h"
@@ -10,18 +11,7 @@ using namespace ctd;
 
 namespace {
 
-model::LlamaConfig tinyConfig() {
-    model::LlamaConfig c;
-    c.vocabSize = 40;
-    c.hiddenSize = 32;
-    c.intermediateSize = 64;
-    c.numHiddenLayers = 2;
-    c.numAttentionHeads = 4;
-    c.numKeyValueHeads = 2;
-    c.headDim = 8;
-    c.maxPositionEmbeddings = 64;
-    return c;
-}
+model::LlamaConfig tinyConfig() { return test::tinyLlamaConfig(); }
 
 model::LlamaForCausalLM tinyModel(bool lora, std::vector<std::string> targets = {"q_proj", "v_proj"}) {
     at::manual_seed(3);
