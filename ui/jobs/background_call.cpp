@@ -1,6 +1,7 @@
 // Latest-only background computations on short-lived threads.
 #include "ui/jobs/background_call.h"
 
+#include <QCoreApplication>
 #include <QPointer>
 #include <QThread>
 
@@ -25,7 +26,9 @@ int BackgroundCall::start(Work work) {
     const int generation = ++m_generation;
     const bool wasBusy = m_pending;
     m_pending = true;
-    QPointer<BackgroundCall> self(this);
+    // The QPointer is only ever read on the GUI thread: the worker copies the shared_ptr (an atomic
+    // count) and posts to the application object, which outlives every page.
+    auto self = std::make_shared<QPointer<BackgroundCall>>(this);
     QThread* thread = QThread::create([work = std::move(work), cancel, generation, self] {
         QVariant result;
         try {
@@ -35,7 +38,8 @@ int BackgroundCall::start(Work work) {
         }
         if (!cancel->load())
             QMetaObject::invokeMethod(
-                self, [self, generation, result] { if (self) self->deliver(generation, result); }, Qt::QueuedConnection);
+                QCoreApplication::instance(),
+                [self, generation, result] { if (*self) (*self)->deliver(generation, result); }, Qt::QueuedConnection);
     });
     m_threads.append(thread);
     connect(thread, &QThread::finished, this, [this, thread] {
