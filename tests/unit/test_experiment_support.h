@@ -99,4 +99,23 @@ inline TinyExperiment makeTinyExperiment(const std::filesystem::path& root, cons
     return project;
 }
 
+// A small LoRA training spec on the tiny experiment's world and model (8 general examples,
+// micro-batch 2, r=2); `overrides` replace or add top-level fields.
+inline nlohmann::json tinyTrainingSpec(const TinyExperiment& project, const std::string& name,
+                                       const nlohmann::json& overrides = nlohmann::json::object()) {
+    nlohmann::json spec = {
+        {"name", name},
+        {"base_model", project.model.string()},
+        {"mixture",
+         {{"seed", 3},
+          {"data_dir", project.world.string()},
+          {"benign", {{{"name", "general"}, {"path", "train_general.json"}, {"count", 8}}}}}},
+        {"micro_batch_size", 2},
+        {"gradient_accumulation_steps", 1},
+        {"cutoff_length", 64},
+        {"lora", {{"r", 2}, {"alpha", 4}}}};
+    spec.update(overrides);
+    return spec;
+}
+
 }  // namespace ctd::test

@@ -120,20 +120,9 @@ TEST(NonFiniteTraining, AHugeLearningRateFailsTheRunKeepingAResumableCheckpoint)
     test::TempDir temp;
     const auto project = test::makeTinyExperiment(temp.path());
     store::Database database(temp / "project.sqlite");
-    const nlohmann::json spec = {
-        {"name", "diverges"},
-        {"base_model", project.model.string()},
-        {"mixture",
-         {{"seed", 3},
-          {"data_dir", project.world.string()},
-          {"benign", {{{"name", "general"}, {"path", "train_general.json"}, {"count", 8}}}}}},
-        {"micro_batch_size", 2},
-        {"gradient_accumulation_steps", 1},
-        {"max_steps", 10},
-        {"checkpoint_every", 1},
-        {"cutoff_length", 64},
-        {"lora", {{"r", 2}, {"alpha", 4}}},
-        {"optimizer", {{"learning_rate", 1e30}, {"warmup_steps", 0}}}};
+    const nlohmann::json spec = test::tinyTrainingSpec(
+        project, "diverges",
+        {{"max_steps", 10}, {"checkpoint_every", 1}, {"optimizer", {{"learning_rate", 1e30}, {"warmup_steps", 0}}}});
     const auto result = train::runTraining(database, train::TrainingSpec::fromJson(spec, "test", temp.path()), {},
                                            /*swallowErrors=*/true);
     EXPECT_EQ(result.state, "failed");
@@ -180,18 +169,8 @@ TEST(OutOfMemory, TrainingAndEvaluationFailWithTheReadableMessage) {
     test::TempDir temp;
     const auto project = test::makeTinyExperiment(temp.path());
     store::Database database(temp / "project.sqlite");
-    const nlohmann::json spec = {
-        {"name", "oom"},
-        {"base_model", project.model.string()},
-        {"mixture",
-         {{"seed", 3},
-          {"data_dir", project.world.string()},
-          {"benign", {{{"name", "general"}, {"path", "train_general.json"}, {"count", 8}}}}}},
-        {"micro_batch_size", 2},
-        {"gradient_accumulation_steps", 3},
-        {"max_steps", 4},
-        {"cutoff_length", 64},
-        {"lora", {{"r", 2}, {"alpha", 4}}}};
+    const nlohmann::json spec =
+        test::tinyTrainingSpec(project, "oom", {{"gradient_accumulation_steps", 3}, {"max_steps", 4}});
     const auto trainingSpec = train::TrainingSpec::fromJson(spec, "test", temp.path());
     // The allocator's error surfacing from inside the training loop (after step 2).
     train::TrainingJobHooks hooks;

@@ -157,18 +157,7 @@ TEST(StoreConcurrency, TrainingAndEvaluationCommitInBatches) {
     sqlite3_commit_hook(database.handle(), countCommit, &commits);
 
     constexpr int64_t kSteps = 40;
-    const nlohmann::json spec = {
-        {"name", "batched"},
-        {"base_model", project.model.string()},
-        {"mixture",
-         {{"seed", 3},
-          {"data_dir", project.world.string()},
-          {"benign", {{{"name", "general"}, {"path", "train_general.json"}, {"count", 8}}}}}},
-        {"micro_batch_size", 2},
-        {"gradient_accumulation_steps", 1},
-        {"max_steps", kSteps},
-        {"cutoff_length", 64},
-        {"lora", {{"r", 2}, {"alpha", 4}}}};
+    const nlohmann::json spec = test::tinyTrainingSpec(project, "batched", {{"max_steps", kSteps}});
     const auto trained = train::runTraining(database, train::TrainingSpec::fromJson(spec, "test", temp.path()));
     ASSERT_EQ(trained.state, "completed") << trained.message;
     EXPECT_EQ(store::RunStore(database).metrics(trained.runId).size(), static_cast<size_t>(kSteps));
