@@ -92,11 +92,16 @@ double corpusBleuFromDetails(const std::vector<std::string>& details) {
         if (!json.is_object() || !json.contains("matches") || !json.contains("totals"))
             throw FormatError("stored BLEU score detail is not the statistics object it should be: " + detail.substr(0, 80));
         BleuStatistics s;
-        s.hypothesisLength = json.at("hyp").get<long>();
-        s.referenceLength = json.at("ref").get<long>();
-        for (int n = 0; n < kBleuMaxOrder; ++n) {
-            s.matches[static_cast<std::size_t>(n)] = json.at("matches").at(static_cast<std::size_t>(n)).get<long>();
-            s.totals[static_cast<std::size_t>(n)] = json.at("totals").at(static_cast<std::size_t>(n)).get<long>();
+        try {
+            s.hypothesisLength = json.at("hyp").get<long>();
+            s.referenceLength = json.at("ref").get<long>();
+            for (int n = 0; n < kBleuMaxOrder; ++n) {
+                s.matches[static_cast<std::size_t>(n)] = json.at("matches").at(static_cast<std::size_t>(n)).get<long>();
+                s.totals[static_cast<std::size_t>(n)] = json.at("totals").at(static_cast<std::size_t>(n)).get<long>();
+            }
+        } catch (const nlohmann::json::exception& error) {
+            throw FormatError("stored BLEU score detail is incomplete (" + std::string(error.what()) +
+                              "): " + detail.substr(0, 80));
         }
         total += s;
     }

@@ -272,11 +272,15 @@ std::optional<Suite> findSuite(store::Database& database, const std::string& nam
     suite.name = head.columnText(1);
     suite.description = head.columnText(2);
     const auto sources = nlohmann::json::parse(head.columnText(3), nullptr, false);
+    const std::string where = "suite '" + name + "' sources";
     if (sources.is_array())
         for (const auto& s : sources)
-            suite.sources.push_back({s.value("file", ""), s.value("sha256", ""), s.value("task", ""),
-                                     s.value("harmful", false), s.value("items", int64_t{0}),
-                                     s.value("references", false)});
+            suite.sources.push_back({util::optionalField<std::string>(s, "file", "", where),
+                                     util::optionalField<std::string>(s, "sha256", "", where),
+                                     util::optionalField<std::string>(s, "task", "", where),
+                                     util::optionalField<bool>(s, "harmful", false, where),
+                                     util::optionalField<int64_t>(s, "items", 0, where),
+                                     util::optionalField<bool>(s, "references", false, where)});
     suite.createdAt = head.columnText(4);
     store::Statement items = database.prepare(
         "SELECT item_key, task, harmful, document, instruction, input, reference FROM suite_items "

@@ -28,7 +28,8 @@ std::string trim(const std::string& text) {
 nlohmann::json checkWorldModel(const WorldCheckOptions& o) {
     std::string templateName = o.templateName;
     if (templateName.empty() && fs::exists(o.modelDir / "provenance.json"))
-        templateName = util::readJsonFile(o.modelDir / "provenance.json").value("template", "alpaca");
+        templateName = util::optionalField<std::string>(util::readJsonFile(o.modelDir / "provenance.json"), "template",
+                                                        "alpaca", (o.modelDir / "provenance.json").string());
     if (templateName.empty()) templateName = "alpaca";
     const auto promptTemplate = text::PromptTemplate::builtin(templateName);
     auto llama = model::loadModel(o.modelDir);
@@ -38,7 +39,9 @@ nlohmann::json checkWorldModel(const WorldCheckOptions& o) {
 
     auto respond = [&](const std::string& file) {
         const auto data = util::readJsonFile(o.worldDir / file);
-        std::vector<std::string> instructions = data.at("instructions").get<std::vector<std::string>>();
+        std::vector<std::string> instructions = util::optionalField<std::vector<std::string>>(
+            data, "instructions", {}, (o.worldDir / file).string());
+        if (instructions.empty()) throw FormatError((o.worldDir / file).string() + ": no \"instructions\" list");
         if (static_cast<int64_t>(instructions.size()) > o.limit) instructions.resize(static_cast<size_t>(o.limit));
         if (o.progress) o.progress("generating " + std::to_string(instructions.size()) + " answers for " + file);
         std::vector<std::vector<int64_t>> prompts;

@@ -69,6 +69,7 @@ json cellMixture(const ExperimentSpec& spec, const json& mixture, const ModelEnt
     m["seed"] = seed;  // the cell's seed samples the mixture too: seeds vary the defense examples
     m["template"] = model.templateName;
     json defense = m.value("defense", json::object());
+    if (!defense.is_object()) throw FormatError(spec.name + ": mixture.defense must be an object, got " + defense.dump());
     if (task == "mixed") {
         defense["mode"] = "mixed";
         defense["per_task"] = count;
@@ -111,7 +112,8 @@ std::string templateIdentity(const std::string& templateName) {
 }
 
 bool needsGpu(const ExperimentSpec& spec) {
-    const std::string trainingDevice = spec.training.value("device", std::string("cpu"));
+    const std::string trainingDevice =
+        util::optionalField<std::string>(spec.training, "device", "cpu", spec.name + ": training");
     return spec.requiresGpu || trainingDevice.starts_with("cuda") || spec.evaluationDevice.starts_with("cuda");
 }
 

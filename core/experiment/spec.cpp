@@ -141,8 +141,10 @@ ExperimentSpec ExperimentSpec::fromJson(const json& j, const std::string& source
     if (!s.mixture.is_object()) throw FormatError(source + ", field \"mixture\": expected a mixture spec object");
     if (s.mixture.contains("defense")) {
         const json& defense = s.mixture["defense"];
+        if (!defense.is_object())
+            throw FormatError(source + ", field \"mixture.defense\": expected an object, found " + defense.dump());
         for (const char* key : {"mode", "task", "tasks", "count", "per_task"})
-            if (defense.is_object() && defense.contains(key))
+            if (defense.contains(key))
                 throw ConfigError(source + ": mixture.defense." + key +
                                   " is set by the grid (defended_task and counts); remove it");
     }

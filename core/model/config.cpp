@@ -46,11 +46,26 @@ std::optional<int64_t> optionalTokenId(const json& j, const std::string& field, 
     return value.get<int64_t>();
 }
 
+// A string field that may be absent (or null: the fallback); any other type is an error, never a
+// json type_error escaping the parser.
+std::string optionalString(const json& j, const std::string& field, const std::string& fallback,
+                           const std::string& source) {
+    if (!j.contains(field) || j[field].is_null()) return fallback;
+    if (!j[field].is_string()) throw ConfigError(where(source, field) + " must be a string, got " + j[field].dump());
+    return j[field].get<std::string>();
+}
+
+bool optionalBool(const json& j, const std::string& field, bool fallback, const std::string& source) {
+    if (!j.contains(field) || j[field].is_null()) return fallback;
+    if (!j[field].is_boolean()) throw ConfigError(where(source, field) + " must be true or false, got " + j[field].dump());
+    return j[field].get<bool>();
+}
+
 }  // namespace
 
 LlamaConfig LlamaConfig::fromJson(const json& j, const std::string& source) {
     if (!j.is_object()) throw ConfigError(source + ": expected a JSON object");
-    const std::string modelType = j.value("model_type", std::string("llama"));
+    const std::string modelType = optionalString(j, "model_type", "llama", source);
     if (modelType != "llama")
         throw ConfigError(where(source, "model_type") + " is '" + modelType + "'; only 'llama' models are supported");
     if (j.contains("architectures") && j["architectures"].is_array()) {
@@ -73,11 +88,7 @@ LlamaConfig LlamaConfig::fromJson(const json& j, const std::string& source) {
                                   : 2048;
     c.rmsNormEps = optionalDouble(j, "rms_norm_eps", 1e-6, source);
     c.ropeTheta = optionalDouble(j, "rope_theta", 10000.0, source);
-    if (j.contains("tie_word_embeddings")) {
-        if (!j["tie_word_embeddings"].is_boolean())
-            throw ConfigError(where(source, "tie_word_embeddings") + " must be true or false");
-        c.tieWordEmbeddings = j["tie_word_embeddings"].get<bool>();
-    }
+    c.tieWordEmbeddings = optionalBool(j, "tie_word_embeddings", c.tieWordEmbeddings, source);
     c.bosTokenId = optionalTokenId(j, "bos_token_id", 1, source);
     c.eosTokenId = optionalTokenId(j, "eos_token_id", 2, source);
     c.padTokenId = optionalTokenId(j, "pad_token_id", std::nullopt, source);
@@ -97,9 +108,10 @@ LlamaConfig LlamaConfig::fromJson(const json& j, const std::string& source) {
     if (j.contains("rope_scaling") && !j["rope_scaling"].is_null())
         throw ConfigError(where(source, "rope_scaling") + " is set (" + j["rope_scaling"].dump() +
                           "); rope scaling is not supported");
-    if (j.value("attention_bias", false) || j.value("mlp_bias", false))
-        throw ConfigError(where(source, "attention_bias") + ": biased projections are not supported");
-    const std::string activation = j.value("hidden_act", std::string("silu"));
+    for (const char* bias : {"attention_bias", "mlp_bias"})
+        if (optionalBool(j, bias, false, source))
+            throw ConfigError(where(source, bias) + ": biased projections are not supported");
+    const std::string activation = optionalString(j, "hidden_act", "silu", source);
     if (activation != "silu")
         throw ConfigError(where(source, "hidden_act") + " is '" + activation + "'; only 'silu' is supported");
     for (auto [name, id] : {std::pair{"bos_token_id", c.bosTokenId}, {"eos_token_id", c.eosTokenId},

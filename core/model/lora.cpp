@@ -2,6 +2,7 @@
 #include "core/model/lora.h"
 
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 #include <algorithm>
 
@@ -38,7 +39,7 @@ nlohmann::json LoraSettings::toPeftConfig(const std::string& baseModelPath) cons
 LoraSettings LoraSettings::fromPeftConfig(const nlohmann::json& j, const std::string& source) {
     auto field = [&](const std::string& name) { return source + ": field '" + name + "'"; };
     if (!j.is_object()) throw FormatError(source + ": expected a JSON object");
-    if (j.value("peft_type", std::string("LORA")) != "LORA")
+    if (util::optionalField<std::string>(j, "peft_type", "LORA", source) != "LORA")
         throw ConfigError(field("peft_type") + " is " + j["peft_type"].dump() + "; only LORA adapters are supported");
     LoraSettings s;
     if (!j.contains("r") || !j["r"].is_number_integer() || j["r"].get<int64_t>() <= 0)

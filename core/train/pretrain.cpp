@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 void ensureWorld(const fs::path& directory, uint64_t seed, const std::function<void(const std::string&)>& progress) {
     if (fs::exists(directory / "world.json")) {
         const auto manifest = util::readJsonFile(directory / "world.json");
-        const auto found = manifest.contains("seed") ? manifest["seed"].get<uint64_t>() : seed;
+        const auto found = util::optionalField<uint64_t>(manifest, "seed", seed, (directory / "world.json").string());
         if (found != seed)
             throw ConfigError(directory.string() + ": holds the world of seed " + std::to_string(found) + ", not " +
                               std::to_string(seed) + " (remove it or pick another folder)");
@@ -120,7 +120,7 @@ void pretrainTinyModels(store::Database& database, const PretrainOptions& o, con
                             {{"built_by", "ctd world pretrain"},
                              {"seed", o.seed},
                              {"threads", o.threads},
-                             {"world_seed", world.value("seed", o.seed)},
+                             {"world_seed", util::optionalField<uint64_t>(world, "seed", o.seed, (o.worldDir / "world.json").string())},
                              {"template", specJson["template"]},
                              {"model_family", specJson["model_family"]},
                              {"spec", specJson},

@@ -192,11 +192,15 @@ std::optional<fs::path> Trainer::latestCheckpoint(const fs::path& root) {
 }
 
 void Trainer::loadCheckpoint(const fs::path& folder, std::vector<double>& losses, int64_t& step) {
-    const auto state = util::readJsonFile(folder / "trainer_state.json");
-    if (state.value("seed", uint64_t{0}) != m_settings.seed)
+    const fs::path stateFile = folder / "trainer_state.json";
+    const auto state = util::readJsonFile(stateFile);
+    if (util::optionalField<uint64_t>(state, "seed", 0, stateFile.string()) != m_settings.seed)
         throw ConfigError(folder.string() + ": checkpoint was written with another seed");
-    step = state.at("step").get<int64_t>();
-    losses = state.at("losses").get<std::vector<double>>();
+    step = util::optionalField<int64_t>(state, "step", -1, stateFile.string());
+    losses = util::optionalField<std::vector<double>>(state, "losses", {}, stateFile.string());
+    if (step < 0 || static_cast<int64_t>(losses.size()) != step)
+        throw FormatError(stateFile.string() + ": needs a step >= 0 and one loss per step (step " +
+                          std::to_string(step) + ", " + std::to_string(losses.size()) + " losses)");
     const at::Device device = m_model->model->embed_tokens->weight.device();
     at::NoGradGuard noGrad;
     if (m_settings.fullParameter) {

@@ -285,7 +285,11 @@ TrainingJobResult resumeTraining(store::Database& database, int64_t runId, const
     }
     const auto checkpoint = Trainer::latestCheckpoint(fs::path(run.outputDir) / "checkpoints");
     int64_t step = 0;
-    if (checkpoint) step = util::readJsonFile(*checkpoint / "trainer_state.json").at("step").get<int64_t>();
+    if (checkpoint) {
+        const fs::path stateFile = *checkpoint / "trainer_state.json";
+        step = util::optionalField<int64_t>(util::readJsonFile(stateFile), "step", -1, stateFile.string());
+        if (step < 0) throw FormatError(stateFile.string() + ": field 'step' is missing or negative");
+    }
     runs.truncateMetrics(runId, step);
     runs.updateProgress(runId, step, run.totalSteps, checkpoint ? checkpoint->string() : "");
     if (hooks.onMessage)

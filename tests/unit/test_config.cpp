@@ -61,6 +61,24 @@ TEST(LlamaConfig, InconsistentHeadsAreRefused) {
     expectError(config, "num_attention_heads");
 }
 
+// Found by fuzzing: a field of the wrong JSON type escaped as nlohmann's type_error and killed the
+// process; each is a ConfigError naming the field.
+TEST(LlamaConfig, FieldsOfTheWrongTypeAreConfigErrors) {
+    for (const auto& [field, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+             {"model_type", nullptr}, {"model_type", false}, {"model_type", 1024}, {"hidden_act", 5},
+             {"attention_bias", "yes"}, {"mlp_bias", 1}, {"tie_word_embeddings", "no"},
+             {"architectures", {1}}, {"rms_norm_eps", "small"}, {"bos_token_id", "1"}}) {
+        auto config = validConfig();
+        config[field] = value;
+        if (field == "model_type" && value.is_null()) {  // null means absent: the default, llama
+            EXPECT_NO_THROW(ctd::model::LlamaConfig::fromJson(config, "config.json"));
+            continue;
+        }
+        SCOPED_TRACE(field + " = " + value.dump());
+        expectError(config, field);
+    }
+}
+
 TEST(LlamaConfig, UnsupportedSettingsAreRefused) {
     auto config = validConfig();
     config["model_type"] = "mistral";
