@@ -1,22 +1,18 @@
 // Latest-only background computations on short-lived threads.
 #include "ui/jobs/background_call.h"
 
-#include <QCoreApplication>
-#include <QPointer>
-#include <QThread>
+#include "ui/jobs/mailbox.h"
 
 #include <exception>
 
 namespace ctd::ui {
 
-BackgroundCall::BackgroundCall(QObject* parent) : QObject(parent) {}
+BackgroundCall::BackgroundCall(QObject* parent) : QObject(parent), m_mailbox(new Mailbox(this)) {}
 
 BackgroundCall::~BackgroundCall() {
     if (m_currentCancel) *m_currentCancel = true;
-    for (QThread* thread : m_threads) {
-        thread->wait();
-        delete thread;
-    }
+    // Joined before the mailbox (a child) goes: no thread can post to it after this.
+    for (auto& [generation, thread] : m_threads) thread.join();
 }
 
 int BackgroundCall::start(Work work) {
@@ -26,29 +22,28 @@ int BackgroundCall::start(Work work) {
     const int generation = ++m_generation;
     const bool wasBusy = m_pending;
     m_pending = true;
-    // The QPointer is only ever read on the GUI thread: the worker copies the shared_ptr (an atomic
-    // count) and posts to the application object, which outlives every page.
-    auto self = std::make_shared<QPointer<BackgroundCall>>(this);
-    QThread* thread = QThread::create([work = std::move(work), cancel, generation, self] {
+    Mailbox* mailbox = m_mailbox;
+    m_threads.emplace(generation, std::thread([this, mailbox, work = std::move(work), cancel, generation] {
         QVariant result;
         try {
             result = work(*cancel);
         } catch (const std::exception&) {
             // Work reports its errors in its result; an escaped exception just yields nothing.
         }
-        if (!cancel->load())
-            QMetaObject::invokeMethod(
-                QCoreApplication::instance(),
-                [self, generation, result] { if (*self) (*self)->deliver(generation, result); }, Qt::QueuedConnection);
-    });
-    m_threads.append(thread);
-    connect(thread, &QThread::finished, this, [this, thread] {
-        m_threads.removeAll(thread);
-        thread->deleteLater();
-    });
-    thread->start(QThread::LowPriority);
+        // The closures run on the GUI thread, and only while this object lives (its destructor
+        // joins every thread before the mailbox is destroyed).
+        if (!cancel->load()) mailbox->post([this, generation, result] { deliver(generation, result); });
+        mailbox->post([this, generation] { join(generation); });
+    }));
     if (!wasBusy) Q_EMIT busyChanged(true);
     return generation;
+}
+
+void BackgroundCall::join(int generation) {
+    const auto found = m_threads.find(generation);
+    if (found == m_threads.end()) return;
+    found->second.join();  // it has posted its last closure: at most a moment away from returning
+    m_threads.erase(found);
 }
 
 void BackgroundCall::deliver(int generation, const QVariant& result) {

@@ -1,18 +1,20 @@
 // Short background computations for the UI (previews, experiment plans) on their own threads,
 // outside the one-at-a-time job queue. A newer call supersedes older ones: their cancel flags are
-// raised and their results dropped (hotspot's job counter); the destructor cancels and waits.
+// raised and their results dropped (hotspot's job counter); the destructor cancels and joins.
+// Results come back through a Mailbox (std::thread + mutex: ordering ThreadSanitizer can check).
 #pragma once
-#include <QList>
 #include <QObject>
 #include <QVariant>
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
-
-class QThread;
+#include <thread>
 
 namespace ctd::ui {
+
+class Mailbox;
 
 class BackgroundCall : public QObject {
     Q_OBJECT
@@ -35,11 +37,13 @@ Q_SIGNALS:
 
 private:
     void deliver(int generation, const QVariant& result);
+    void join(int generation);
 
     int m_generation = 0;
     bool m_pending = false;
     std::shared_ptr<std::atomic<bool>> m_currentCancel;
-    QList<QThread*> m_threads;
+    Mailbox* m_mailbox = nullptr;
+    std::map<int, std::thread> m_threads;  // by generation; each posts its own join when done
 };
 
 }  // namespace ctd::ui

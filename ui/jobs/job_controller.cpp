@@ -3,6 +3,7 @@
 
 #include "ui/jobs/job_task.h"
 #include "ui/jobs/job_worker.h"
+#include "ui/jobs/mailbox.h"
 
 #include <QDeadlineTimer>
 #include <QEventLoop>
@@ -10,23 +11,39 @@
 
 namespace ctd::ui {
 
-JobController::JobController(QObject* parent) : QObject(parent) {
-    m_thread.setObjectName("ctd-job");
-    m_worker = new JobWorker(&m_stopFlag);
-    m_worker->moveToThread(&m_thread);
-    connect(m_worker, &JobWorker::progress, this, &JobController::onProgress, Qt::QueuedConnection);
-    connect(m_worker, &JobWorker::message, this, &JobController::onMessage, Qt::QueuedConnection);
-    connect(m_worker, &JobWorker::runStarted, this, &JobController::onRunStarted, Qt::QueuedConnection);
-    connect(m_worker, &JobWorker::finished, this, &JobController::onFinished, Qt::QueuedConnection);
-    m_thread.start();
+JobController::JobController(QObject* parent) : QObject(parent), m_mailbox(new Mailbox(this)) {
+    m_thread = std::thread([this] { threadMain(); });
 }
 
 JobController::~JobController() {
     m_stopFlag = true;
-    m_thread.requestInterruption();
-    m_thread.quit();
-    m_thread.wait();
-    delete m_worker;  // its thread has ended: no event can reach it any more
+    {
+        std::lock_guard<std::mutex> lock(m_queueMutex);
+        m_quit = true;
+    }
+    m_queueChanged.notify_all();
+    m_thread.join();  // reports it posted and nobody ran are dropped with the mailbox
+}
+
+void JobController::threadMain() {
+    // The reports are posted, so the slots below run on the GUI thread in the order they were made.
+    JobWorker worker(&m_stopFlag,
+                     {[this](const JobProgress& p) { m_mailbox->post([this, p] { onProgress(p); }); },
+                      [this](int jobId, const QString& text) { m_mailbox->post([this, jobId, text] { onMessage(jobId, text); }); },
+                      [this](int jobId, qint64 runId) { m_mailbox->post([this, jobId, runId] { onRunStarted(jobId, runId); }); },
+                      [this](const JobResult& r) { m_mailbox->post([this, r] { onFinished(r); }); }});
+    for (;;) {
+        std::shared_ptr<JobTask> task;
+        int jobId = 0;
+        {
+            std::unique_lock<std::mutex> lock(m_queueMutex);
+            m_queueChanged.wait(lock, [this] { return m_quit || m_queuedTask; });
+            if (m_quit) return;
+            task = std::move(m_queuedTask);
+            jobId = m_queuedJobId;
+        }
+        worker.execute(jobId, task);
+    }
 }
 
 int JobController::start(std::shared_ptr<JobTask> task) {
@@ -36,9 +53,12 @@ int JobController::start(std::shared_ptr<JobTask> task) {
     m_activeJobId = jobId;
     m_activeRunId = 0;
     m_activeDescription = task->description();
-    JobWorker* worker = m_worker;
-    QMetaObject::invokeMethod(
-        m_worker, [worker, jobId, task] { worker->execute(jobId, task); }, Qt::QueuedConnection);
+    {
+        std::lock_guard<std::mutex> lock(m_queueMutex);
+        m_queuedTask = std::move(task);
+        m_queuedJobId = jobId;
+    }
+    m_queueChanged.notify_one();
     Q_EMIT busyChanged(true, m_activeDescription);
     return jobId;
 }

@@ -1,19 +1,23 @@
-// Owns the job thread and its worker: starts one JobTask at a time, forwards the worker's
-// reports for the current job only (a job counter drops stale ones, hotspot style), and stops
-// cleanly: the destructor raises the stop flag, interrupts, quits and waits (Tiled style).
+// Owns the job thread: starts one JobTask at a time, forwards the worker's reports for the
+// current job only (a job counter drops stale ones, hotspot style), and stops cleanly: the
+// destructor raises the stop flag, wakes the thread and joins it (Tiled style). The thread is a
+// std::thread fed through a mutex and condition variable, and reports come back through a Mailbox,
+// so every handoff is one ThreadSanitizer can check.
 #pragma once
 #include "ui/jobs/job_types.h"
 
 #include <QObject>
-#include <QThread>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 namespace ctd::ui {
 
 class JobTask;
-class JobWorker;
+class Mailbox;
 
 class JobController : public QObject {
     Q_OBJECT
@@ -48,10 +52,17 @@ private:
     void onMessage(int jobId, const QString& text);
     void onRunStarted(int jobId, qint64 runId);
     void onFinished(const ctd::ui::JobResult& result);
+    void threadMain();
 
-    QThread m_thread;
-    JobWorker* m_worker = nullptr;
+    Mailbox* m_mailbox = nullptr;  // a child: outlives the thread, which is joined first
     std::atomic<bool> m_stopFlag{false};
+    // The next job for the thread, guarded by m_queueMutex.
+    std::mutex m_queueMutex;
+    std::condition_variable m_queueChanged;
+    std::shared_ptr<JobTask> m_queuedTask;
+    int m_queuedJobId = 0;
+    bool m_quit = false;
+    std::thread m_thread;
     int m_nextJobId = 1;
     int m_activeJobId = 0;
     qint64 m_activeRunId = 0;

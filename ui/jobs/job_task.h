@@ -1,5 +1,5 @@
 // What the worker thread runs: a JobTask (training, resume, an experiment) reporting through a
-// JobContext. Tasks are plain C++ over core; the worker turns their reports into queued signals.
+// JobContext. Tasks are plain C++ over core; the worker posts their reports to the GUI thread.
 #pragma once
 #include "ui/jobs/job_types.h"
 

@@ -1,4 +1,4 @@
-// Small value structs that cross from the worker thread to the UI as queued signals (hotspot
+// Small value structs that cross from the worker thread to the UI (posted through a Mailbox, hotspot
 // style): progress snapshots with the loss points gathered since the last one, and the result.
 #pragma once
 #include <QMetaType>

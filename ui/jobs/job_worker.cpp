@@ -5,7 +5,6 @@
 #include "ui/jobs/job_task.h"
 
 #include <QElapsedTimer>
-#include <QThread>
 
 #include <exception>
 #include <new>
@@ -17,13 +16,13 @@ namespace {
 // The context a task sees: stop flag, throttled progress and messages.
 class ThrottledContext : public JobContext {
 public:
-    ThrottledContext(JobWorker& worker, int jobId, const std::atomic<bool>* stopFlag)
-        : m_worker(worker), m_jobId(jobId), m_stopFlag(stopFlag) {
+    ThrottledContext(const JobReports& reports, int jobId, const std::atomic<bool>* stopFlag)
+        : m_reports(reports), m_jobId(jobId), m_stopFlag(stopFlag) {
         m_sinceEmit.start();
     }
 
     bool stopRequested() const override {
-        return (m_stopFlag && m_stopFlag->load()) || QThread::currentThread()->isInterruptionRequested();
+        return m_stopFlag && m_stopFlag->load();
     }
     const std::atomic<bool>* stopFlag() const override { return m_stopFlag; }
 
@@ -49,19 +48,19 @@ public:
         if (last || m_sinceEmit.elapsed() >= JobWorker::kProgressIntervalMs) flush();
     }
 
-    void message(const QString& text) override { Q_EMIT m_worker.message(m_jobId, text); }
-    void runStarted(qint64 runId) override { Q_EMIT m_worker.runStarted(m_jobId, runId); }
+    void message(const QString& text) override { m_reports.message(m_jobId, text); }
+    void runStarted(qint64 runId) override { m_reports.runStarted(m_jobId, runId); }
 
     void flush() {
         if (!m_pending) return;
-        Q_EMIT m_worker.progress(m_latest);
+        m_reports.progress(m_latest);
         m_latest.lossPoints.clear();
         m_pending = false;
         m_sinceEmit.restart();
     }
 
 private:
-    JobWorker& m_worker;
+    const JobReports& m_reports;
     int m_jobId;
     const std::atomic<bool>* m_stopFlag;
     JobProgress m_latest;
@@ -72,10 +71,11 @@ private:
 
 }  // namespace
 
-JobWorker::JobWorker(const std::atomic<bool>* stopFlag, QObject* parent) : QObject(parent), m_stopFlag(stopFlag) {}
+JobWorker::JobWorker(const std::atomic<bool>* stopFlag, JobReports reports)
+    : m_stopFlag(stopFlag), m_reports(std::move(reports)) {}
 
-void JobWorker::execute(int jobId, std::shared_ptr<JobTask> task) {
-    ThrottledContext context(*this, jobId, m_stopFlag);
+void JobWorker::execute(int jobId, const std::shared_ptr<JobTask>& task) {
+    ThrottledContext context(m_reports, jobId, m_stopFlag);
     JobResult result;
     try {
         result = task->run(context);
@@ -92,7 +92,7 @@ void JobWorker::execute(int jobId, std::shared_ptr<JobTask> task) {
     context.flush();
     result.jobId = jobId;
     if (result.state.isEmpty()) result.state = "failed";
-    Q_EMIT finished(result);
+    m_reports.finished(result);
 }
 
 }  // namespace ctd::ui

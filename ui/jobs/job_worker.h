@@ -1,37 +1,39 @@
-// The worker object that lives on the job thread (Tiled style): runs one JobTask at a time,
-// throttles its progress (heaptrack style) and reports back through queued signals.
+// Runs one JobTask at a time on the job thread (JobController's std::thread), throttles its
+// progress (heaptrack style) and hands every report to the callbacks it was given (the controller
+// posts them to the GUI thread through its Mailbox).
 #pragma once
 #include "ui/jobs/job_types.h"
 
-#include <QObject>
-
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace ctd::ui {
 
 class JobTask;
 
-class JobWorker : public QObject {
-    Q_OBJECT
+// Where the worker's reports go; each is called on the job thread.
+struct JobReports {
+    std::function<void(const JobProgress&)> progress;
+    std::function<void(int jobId, const QString& text)> message;
+    std::function<void(int jobId, qint64 runId)> runStarted;
+    std::function<void(const JobResult&)> finished;
+};
+
+class JobWorker {
 public:
     // `stopFlag` is owned by the controller and outlives the worker.
-    explicit JobWorker(const std::atomic<bool>* stopFlag, QObject* parent = nullptr);
+    JobWorker(const std::atomic<bool>* stopFlag, JobReports reports);
 
-    // Minimum time between two progress signals; the last sample is always delivered.
+    // Minimum time between two progress reports; the last sample is always delivered.
     static constexpr int kProgressIntervalMs = 100;
 
-    // Runs on the worker thread (invoke it queued). Never throws.
-    void execute(int jobId, std::shared_ptr<JobTask> task);
-
-Q_SIGNALS:
-    void progress(const ctd::ui::JobProgress& progress);
-    void message(int jobId, const QString& text);
-    void runStarted(int jobId, qint64 runId);
-    void finished(const ctd::ui::JobResult& result);
+    // Runs `task` on the calling thread and reports `finished` at the end. Never throws.
+    void execute(int jobId, const std::shared_ptr<JobTask>& task);
 
 private:
     const std::atomic<bool>* m_stopFlag;
+    JobReports m_reports;
 };
 
 }  // namespace ctd::ui
