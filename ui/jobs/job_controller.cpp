@@ -42,7 +42,7 @@ void JobController::threadMain() {
             task = std::move(m_queuedTask);
             jobId = m_queuedJobId;
         }
-        worker.execute(jobId, task);
+        worker.execute(jobId, std::move(task));
     }
 }
 

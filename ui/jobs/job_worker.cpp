@@ -74,7 +74,7 @@ private:
 JobWorker::JobWorker(const std::atomic<bool>* stopFlag, JobReports reports)
     : m_stopFlag(stopFlag), m_reports(std::move(reports)) {}
 
-void JobWorker::execute(int jobId, const std::shared_ptr<JobTask>& task) {
+void JobWorker::execute(int jobId, std::shared_ptr<JobTask> task) {
     ThrottledContext context(m_reports, jobId, m_stopFlag);
     JobResult result;
     try {
@@ -90,6 +90,7 @@ void JobWorker::execute(int jobId, const std::shared_ptr<JobTask>& task) {
         result.message = "unknown error";
     }
     context.flush();
+    task.reset();  // the last reference may be this one: destroy it before the GUI hears of the end
     result.jobId = jobId;
     if (result.state.isEmpty()) result.state = "failed";
     m_reports.finished(result);

@@ -28,8 +28,9 @@ public:
     // Minimum time between two progress reports; the last sample is always delivered.
     static constexpr int kProgressIntervalMs = 100;
 
-    // Runs `task` on the calling thread and reports `finished` at the end. Never throws.
-    void execute(int jobId, const std::shared_ptr<JobTask>& task);
+    // Runs `task` on the calling thread, lets go of it and then reports `finished` (so the GUI
+    // never sees a task the job thread still touches). Never throws.
+    void execute(int jobId, std::shared_ptr<JobTask> task);
 
 private:
     const std::atomic<bool>* m_stopFlag;
