@@ -1,11 +1,7 @@
 // Shared by the GUI tests: a tiny project on disk (a small generated world, a tiny random Llama
 // model with a tokenizer trained on that world, training specs) so training runs in seconds.
 #pragma once
-#include "core/data/world/world.h"
-#include "core/data/world/world_files.h"
-#include "core/model/checkpoint.h"
-#include "core/model/llama.h"
-#include "core/text/tokenizer.h"
+#include "tiny_world.h"
 
 #include <nlohmann/json.hpp>
 
@@ -25,45 +21,14 @@ struct TinyProject {
 };
 
 inline TinyProject makeTinyProject(const QString& root) {
-    namespace fs = std::filesystem;
     TinyProject project;
     project.root = root;
     project.worldDir = QDir(root).filePath("world");
     project.modelDir = QDir(root).filePath("model");
     project.databasePath = QDir(root).filePath("project.ctd");
 
-    data::world::WorldOptions options;
-    options.seed = 5;
-    options.benignTrainDocuments = 30;
-    options.hazardTrainDocuments = 30;
-    options.defenseDocuments = 20;
-    options.benignEvalDocuments = 6;
-    options.hazardEvalDocuments = 6;
-    options.harmfulQuestionsTrain = options.benignQuestionsTrain = 12;
-    options.harmfulQuestionsEval = options.benignQuestionsEval = 4;
-    options.generalTrain = 20;
-    options.generalEval = 4;
-    data::world::WorldFileOptions files;
-    files.templateLines = {"Below is an instruction that describes a task.", "### Instruction:", "### Response:"};
-    files.tokenizer.vocabSize = 600;
-    data::world::writeWorldFiles(data::world::generateWorld(options), project.worldDir.toStdString(), files);
-
-    const fs::path tokenizerFile = fs::path(project.worldDir.toStdString()) / "tokenizer.model";
-    const auto tokenizer = text::Tokenizer::load(tokenizerFile);
-    model::LlamaConfig config;
-    config.vocabSize = tokenizer.vocabSize();
-    config.hiddenSize = 32;
-    config.intermediateSize = 64;
-    config.numHiddenLayers = 2;
-    config.numAttentionHeads = 4;
-    config.numKeyValueHeads = 2;
-    config.headDim = 8;
-    config.maxPositionEmbeddings = 512;
-    at::manual_seed(7);
-    model::LlamaForCausalLM model(config);
-    model::saveModel(model, project.modelDir.toStdString());
-    fs::copy_file(tokenizerFile, fs::path(project.modelDir.toStdString()) / "tokenizer.model",
-                  fs::copy_options::overwrite_existing);
+    writeTinyWorld(project.worldDir.toStdString());
+    writeTinyModel(project.worldDir.toStdString(), project.modelDir.toStdString());
     return project;
 }
 

@@ -3,6 +3,7 @@
 // responses with other refusal scorers (Chinese markers included) without generating, utility
 // scores, imported generation files, and the CLI commands over the same database.
 #include "test_support.h"
+#include "tiny_llama.h"
 
 #include "core/data/world/world.h"
 #include "core/data/world/world_files.h"
@@ -49,17 +50,11 @@ struct Fixture {
         data::world::writeWorldFiles(data::world::generateWorld(options), world, files);
 
         const auto tokenizer = text::Tokenizer::load(world / "tokenizer.model");
-        model::LlamaConfig config;
-        config.vocabSize = tokenizer.vocabSize();
-        config.hiddenSize = 32;
-        config.intermediateSize = 64;
-        config.numHiddenLayers = 2;
-        config.numAttentionHeads = 4;
-        config.numKeyValueHeads = 2;
-        config.headDim = 8;
-        config.maxPositionEmbeddings = 1024;
+        test::TinyLlamaShape shape;
+        shape.vocab = tokenizer.vocabSize();
+        shape.maxPositions = 1024;
         at::manual_seed(7);
-        model::LlamaForCausalLM llama(config);
+        model::LlamaForCausalLM llama(test::tinyLlamaConfig(shape));
         {
             // A sharper head than the 0.02-std init, so greedy choices are not near-ties.
             at::NoGradGuard noGrad;

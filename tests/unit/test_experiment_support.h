@@ -3,12 +3,7 @@
 // train and evaluate in well under a second each.
 #pragma once
 #include "test_support.h"
-
-#include "core/data/world/world.h"
-#include "core/data/world/world_files.h"
-#include "core/model/checkpoint.h"
-#include "core/model/llama.h"
-#include "core/text/tokenizer.h"
+#include "tiny_world.h"
 
 #include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
@@ -22,49 +17,13 @@ struct TinyExperiment {
     std::filesystem::path root, world, model, spec;
 };
 
-inline constexpr std::uint64_t kTinyWorldSeed = 5;
-
 // Writes the world and the model once per folder; the spec is rewritten every call.
 inline TinyExperiment makeTinyExperiment(const std::filesystem::path& root, const nlohmann::json& overrides = {}) {
     namespace fs = std::filesystem;
     at::set_num_threads(1);
     TinyExperiment project{root, root / "world", root / "model", root / "experiment.json"};
-    if (!fs::exists(project.world / "world.json")) {
-        data::world::WorldOptions options;
-        options.seed = kTinyWorldSeed;
-        options.benignTrainDocuments = 30;
-        options.hazardTrainDocuments = 30;
-        options.defenseDocuments = 20;
-        options.benignEvalDocuments = 6;
-        options.hazardEvalDocuments = 6;
-        options.harmfulQuestionsTrain = options.benignQuestionsTrain = 12;
-        options.harmfulQuestionsEval = options.benignQuestionsEval = 4;
-        options.generalTrain = 20;
-        options.generalEval = 4;
-        data::world::WorldFileOptions files;
-        files.templateLines = {"Below is an instruction that describes a task.", "### Instruction:", "### Response:"};
-        files.tokenizer.vocabSize = 600;
-        data::world::writeWorldFiles(data::world::generateWorld(options), project.world, files);
-    }
-    if (!fs::exists(project.model / "model.safetensors")) {
-        const auto tokenizer = text::Tokenizer::load(project.world / "tokenizer.model");
-        model::LlamaConfig config;
-        config.vocabSize = tokenizer.vocabSize();
-        config.hiddenSize = 32;
-        config.intermediateSize = 64;
-        config.numHiddenLayers = 2;
-        config.numAttentionHeads = 4;
-        config.numKeyValueHeads = 2;
-        config.headDim = 8;
-        config.maxPositionEmbeddings = 512;
-        config.bosTokenId = tokenizer.bosId();
-        config.eosTokenId = tokenizer.eosId();
-        at::manual_seed(7);
-        model::LlamaForCausalLM llama(config);
-        model::saveModel(llama, project.model);
-        fs::copy_file(project.world / "tokenizer.model", project.model / "tokenizer.model",
-                      fs::copy_options::overwrite_existing);
-    }
+    if (!fs::exists(project.world / "world.json")) writeTinyWorld(project.world);
+    if (!fs::exists(project.model / "model.safetensors")) writeTinyModel(project.world, project.model);
     nlohmann::json spec = {
         {"name", "tiny-test"},
         {"world", {{"seed", kTinyWorldSeed}, {"dir", project.world.string()}}},
