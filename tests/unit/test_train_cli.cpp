@@ -27,7 +27,7 @@ struct TinyTrainingSetup {
     fs::path base = temp / "base";
     fs::path spec = temp / "train.json";
 
-    TinyTrainingSetup() {
+    explicit TinyTrainingSetup(int64_t maxSteps = 40) {
         const auto generated = test::runCommand(cli() + " world generate --out " + world.string() +
                                                 " --benign-train 30 --hazard-train 30 --defense 60 --benign-eval 10"
                                                 " --hazard-eval 10 --vocab-size 600");
@@ -62,7 +62,7 @@ struct TinyTrainingSetup {
                                    {"loss", "response_only"},
                                    {"micro_batch_size", 4},
                                    {"gradient_accumulation_steps", 2},
-                                   {"max_steps", 40},
+                                   {"max_steps", maxSteps},
                                    {"checkpoint_every", 4},
                                    {"seed", 9},
                                    {"lora", {{"r", 4}, {"alpha", 8}, {"dropout", 0.1}}},
@@ -152,7 +152,10 @@ TEST(TrainCli, BadSpecFailsWithOneReadableLine) {
 }
 
 TEST(TrainCli, CancelledRunIsMarkedAndResumable) {
-    TinyTrainingSetup setup;
+    // Long enough that the run cannot finish while `ctd runs cancel` starts (~1 s here; 40 steps of
+    // this model take about as long on an idle machine, which made a 40-step version flaky).
+    constexpr int64_t kSteps = 200;
+    TinyTrainingSetup setup(kSteps);
     const fs::path database = setup.temp / "cancel.sqlite";
     // Cancel through the database, as `ctd runs cancel` from another shell does.
     const pid_t child = fork();
@@ -166,13 +169,14 @@ TEST(TrainCli, CancelledRunIsMarkedAndResumable) {
               static_cast<char*>(nullptr));
         _exit(127);
     }
-    bool requested = false;
-    for (int attempt = 0; attempt < 600 && !requested; ++attempt) {
+    bool requested = false, finishedFirst = false;
+    for (int attempt = 0; attempt < 600 && !requested && !finishedFirst; ++attempt) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         try {
             store::Database db(database);
             const auto run = store::RunStore(db).find(1);
-            if (run && run->stepsDone >= 4) {
+            finishedFirst = run && run->state == "completed";
+            if (run && run->stepsDone >= 4 && !finishedFirst) {
                 requested = test::runCommand(cli() + " --db " + database.string() + " runs cancel 1").exitCode == 0;
             }
         } catch (const std::exception&) {
@@ -180,6 +184,7 @@ TEST(TrainCli, CancelledRunIsMarkedAndResumable) {
     }
     int status = 0;
     waitpid(child, &status, 0);
+    ASSERT_FALSE(finishedFirst) << "the run completed before the cancel request landed";
     ASSERT_TRUE(requested);
     EXPECT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 3);  // cancelled
@@ -187,7 +192,7 @@ TEST(TrainCli, CancelledRunIsMarkedAndResumable) {
         store::Database db(database);
         const auto run = store::RunStore(db).get(1);
         EXPECT_EQ(run.state, "cancelled");
-        EXPECT_LT(run.stepsDone, 40);
+        EXPECT_LT(run.stepsDone, kSteps);
     }
     const auto resumed = test::runCommand(cli() + " --db " + database.string() + " train --resume 1");
     EXPECT_EQ(resumed.exitCode, 0) << resumed.output;
