@@ -27,9 +27,10 @@ std::string trim(const std::string& text) {
 
 nlohmann::json checkWorldModel(const WorldCheckOptions& o) {
     std::string templateName = o.templateName;
-    if (templateName.empty() && fs::exists(o.modelDir / "provenance.json"))
-        templateName = util::optionalField<std::string>(util::readJsonFile(o.modelDir / "provenance.json"), "template",
-                                                        "alpaca", (o.modelDir / "provenance.json").string());
+    const fs::path provenance = o.modelDir / "provenance.json";
+    if (templateName.empty() && fs::exists(provenance))
+        templateName = util::optionalField<std::string>(util::readJsonFile(provenance), "template", "alpaca",
+                                                        provenance.string());
     if (templateName.empty()) templateName = "alpaca";
     const auto promptTemplate = text::PromptTemplate::builtin(templateName);
     auto llama = model::loadModel(o.modelDir);

@@ -69,7 +69,6 @@ json cellMixture(const ExperimentSpec& spec, const json& mixture, const ModelEnt
     m["seed"] = seed;  // the cell's seed samples the mixture too: seeds vary the defense examples
     m["template"] = model.templateName;
     json defense = m.value("defense", json::object());
-    if (!defense.is_object()) throw FormatError(spec.name + ": mixture.defense must be an object, got " + defense.dump());
     if (task == "mixed") {
         defense["mode"] = "mixed";
         defense["per_task"] = count;

@@ -191,16 +191,25 @@ std::optional<fs::path> Trainer::latestCheckpoint(const fs::path& root) {
     return best;
 }
 
+Trainer::CheckpointState Trainer::readCheckpointState(const fs::path& folder) {
+    const std::string stateFile = (folder / "trainer_state.json").string();
+    const auto json = util::readJsonFile(stateFile);
+    CheckpointState state;
+    state.seed = util::optionalField<uint64_t>(json, "seed", 0, stateFile);
+    state.step = util::optionalField<int64_t>(json, "step", -1, stateFile);
+    state.losses = util::optionalField<std::vector<double>>(json, "losses", {}, stateFile);
+    if (state.step < 0 || static_cast<int64_t>(state.losses.size()) != state.step)
+        throw FormatError(stateFile + ": needs a step >= 0 and one loss per step (step " + std::to_string(state.step) +
+                          ", " + std::to_string(state.losses.size()) + " losses)");
+    return state;
+}
+
 void Trainer::loadCheckpoint(const fs::path& folder, std::vector<double>& losses, int64_t& step) {
-    const fs::path stateFile = folder / "trainer_state.json";
-    const auto state = util::readJsonFile(stateFile);
-    if (util::optionalField<uint64_t>(state, "seed", 0, stateFile.string()) != m_settings.seed)
+    CheckpointState state = readCheckpointState(folder);
+    if (state.seed != m_settings.seed)
         throw ConfigError(folder.string() + ": checkpoint was written with another seed");
-    step = util::optionalField<int64_t>(state, "step", -1, stateFile.string());
-    losses = util::optionalField<std::vector<double>>(state, "losses", {}, stateFile.string());
-    if (step < 0 || static_cast<int64_t>(losses.size()) != step)
-        throw FormatError(stateFile.string() + ": needs a step >= 0 and one loss per step (step " +
-                          std::to_string(step) + ", " + std::to_string(losses.size()) + " losses)");
+    step = state.step;
+    losses = std::move(state.losses);
     const at::Device device = m_model->model->embed_tokens->weight.device();
     at::NoGradGuard noGrad;
     if (m_settings.fullParameter) {

@@ -80,6 +80,14 @@ public:
     // The checkpoint folder with the highest step under `root`, if any.
     static std::optional<std::filesystem::path> latestCheckpoint(const std::filesystem::path& root);
 
+    // A checkpoint's trainer_state.json, checked (a step >= 0 and one loss per step).
+    struct CheckpointState {
+        uint64_t seed = 0;
+        int64_t step = 0;
+        std::vector<double> losses;
+    };
+    static CheckpointState readCheckpointState(const std::filesystem::path& folder);
+
 private:
     void loadCheckpoint(const std::filesystem::path& folder, std::vector<double>& losses, int64_t& step);
     std::vector<std::pair<std::string, at::Tensor>> trainableParameters() const;

@@ -285,11 +285,7 @@ TrainingJobResult resumeTraining(store::Database& database, int64_t runId, const
     }
     const auto checkpoint = Trainer::latestCheckpoint(fs::path(run.outputDir) / "checkpoints");
     int64_t step = 0;
-    if (checkpoint) {
-        const fs::path stateFile = *checkpoint / "trainer_state.json";
-        step = util::optionalField<int64_t>(util::readJsonFile(stateFile), "step", -1, stateFile.string());
-        if (step < 0) throw FormatError(stateFile.string() + ": field 'step' is missing or negative");
-    }
+    if (checkpoint) step = Trainer::readCheckpointState(*checkpoint).step;
     runs.truncateMetrics(runId, step);
     runs.updateProgress(runId, step, run.totalSteps, checkpoint ? checkpoint->string() : "");
     if (hooks.onMessage)

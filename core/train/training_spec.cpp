@@ -12,12 +12,7 @@ using nlohmann::json;
 
 template <typename T>
 T field(const json& j, const std::string& name, T fallback, const std::string& source) {
-    if (!j.contains(name) || j[name].is_null()) return fallback;
-    try {
-        return j[name].get<T>();
-    } catch (const json::exception&) {
-        throw ConfigError(source + ": field '" + name + "' has the wrong type (" + j[name].dump() + ")");
-    }
+    return util::optionalField<T, ConfigError>(j, name, std::move(fallback), source);
 }
 
 void rejectUnknown(const json& j, const std::vector<std::string>& known, const std::string& source,

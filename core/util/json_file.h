@@ -20,14 +20,14 @@ void writeFileAtomically(const std::filesystem::path& path, const std::string& b
 
 // A field of a file we read back (a checkpoint's state, a provenance record, a stored manifest) that
 // may be absent or null (then `fallback`); a value of another type is a FormatError naming `where`
-// and the field, never a json type_error escaping the reader.
-template <typename T>
+// and the field (or `Failure`, e.g. ConfigError for a spec), never a json type_error escaping the reader.
+template <typename T, typename Failure = FormatError>
 T optionalField(const nlohmann::json& j, const std::string& name, T fallback, const std::string& where) {
     if (!j.is_object() || !j.contains(name) || j[name].is_null()) return fallback;
     try {
         return j[name].get<T>();
     } catch (const nlohmann::json::exception&) {
-        throw FormatError(where + ": field '" + name + "' has the wrong type (" + j[name].dump() + ")");
+        throw Failure(where + ": field '" + name + "' has the wrong type (" + j[name].dump() + ")");
     }
 }
 
